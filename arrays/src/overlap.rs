@@ -1,0 +1,208 @@
+//! `np.shares_memory` (exact) and `np.may_share_memory` (bounds).
+//!
+//! Two arrays on one buffer overlap when some element address is reachable
+//! from both:
+//!
+//! ```text
+//! lo_a + Σ |s_i|·x_i  =  lo_b + Σ |t_j|·y_j,    0 ≤ x_i < n_i,  0 ≤ y_j < m_j
+//! ```
+//!
+//! where `lo` is each array's lowest address (a negative stride is walked
+//! from its low end, which only renames the variable). Substituting
+//! `y_j = (m_j − 1) − y'_j` puts every term on the left with a positive
+//! coefficient:
+//!
+//! ```text
+//! Σ c_k·z_k = R,   0 ≤ z_k ≤ u_k,   R = lo_b − lo_a + Σ |t_j|·(m_j − 1)
+//! ```
+//!
+//! a bounded linear Diophantine equation (NumPy's `mem_overlap.c` solves the
+//! same problem by pruned enumeration). Equal coefficients merge (`c·z1 +
+//! c·z2` ranges over exactly `c·[0, u1 + u2]`); terms are sorted by
+//! coefficient, largest first; then a depth-first search chooses `z_0` only
+//! among values that (a) leave a remainder the other terms can still reach
+//! (`0 ≤ R − c_0·z_0 ≤ Σ_{k>0} c_k·u_k`) and (b) satisfy the congruence
+//! `c_0·z_0 ≡ R (mod gcd(c_1, c_2, ...))`, which it solves directly instead of
+//! trying candidates. For the layouts that slicing, transposing and
+//! reshaping produce, every level has at most a couple of candidates, so
+//! the cost depends on the number of axes, not on the number of elements.
+//! A work bound caps the candidates tried for adversarial cases.
+
+use crate::array::Array;
+use crate::layout;
+
+/// Answer of a bounded overlap query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlap {
+    /// No element address is shared.
+    No,
+    /// At least one element address is shared.
+    Yes,
+    /// The work bound ran out first (NumPy raises `TooHardError`).
+    TooHard,
+}
+
+/// `np.may_share_memory(a, b)`: whether the address ranges
+/// `[lowest, highest]` intersect. Zero-size arrays reach no memory.
+pub fn may_share_memory(a: &Array, b: &Array) -> bool {
+    if !a.same_buffer(b) {
+        return false;
+    }
+    match (
+        layout::extent(a.shape(), a.strides(), a.offset()),
+        layout::extent(b.shape(), b.strides(), b.offset()),
+    ) {
+        (Some((alo, ahi)), Some((blo, bhi))) => alo <= bhi && blo <= ahi,
+        _ => false,
+    }
+}
+
+/// `np.shares_memory(a, b)`: exact (unbounded work).
+pub fn shares_memory(a: &Array, b: &Array) -> bool {
+    shares_memory_bounded(a, b, None) == Overlap::Yes
+}
+
+/// `np.shares_memory(a, b, max_work)`: exact unless more than `max_work`
+/// candidate values are tried, then [`Overlap::TooHard`].
+pub fn shares_memory_bounded(a: &Array, b: &Array, max_work: Option<u64>) -> Overlap {
+    if !may_share_memory(a, b) {
+        return Overlap::No;
+    }
+    let (alo, _) = layout::extent(a.shape(), a.strides(), a.offset()).expect("non-empty");
+    let (blo, _) = layout::extent(b.shape(), b.strides(), b.offset()).expect("non-empty");
+    let mut terms: Vec<(i128, i128)> = Vec::new();
+    let mut rhs = (blo - alo) as i128;
+    let mut add = |shape: &[usize], strides: &[isize], is_b: bool| {
+        for (&n, &s) in shape.iter().zip(strides) {
+            if n <= 1 || s == 0 {
+                continue;
+            }
+            let (c, u) = (s.unsigned_abs() as i128, n as i128 - 1);
+            if is_b {
+                rhs += c * u;
+            }
+            match terms.iter_mut().find(|t| t.0 == c) {
+                Some(t) => t.1 += u,
+                None => terms.push((c, u)),
+            }
+        }
+    };
+    add(a.shape(), a.strides(), false);
+    add(b.shape(), b.strides(), true);
+    terms.sort_by(|x, y| y.0.cmp(&x.0));
+    let n = terms.len();
+    let mut suffix_max = vec![0i128; n + 1];
+    let mut suffix_gcd = vec![0i128; n + 1];
+    for k in (0..n).rev() {
+        suffix_max[k] = suffix_max[k + 1] + terms[k].0 * terms[k].1;
+        suffix_gcd[k] = gcd(suffix_gcd[k + 1], terms[k].0);
+    }
+    let mut budget = max_work.unwrap_or(u64::MAX);
+    let search = Search {
+        terms: &terms,
+        suffix_max: &suffix_max,
+        suffix_gcd: &suffix_gcd,
+    };
+    match search.solve(0, rhs, &mut budget) {
+        Some(true) => Overlap::Yes,
+        Some(false) => Overlap::No,
+        None => Overlap::TooHard,
+    }
+}
+
+struct Search<'a> {
+    terms: &'a [(i128, i128)],
+    suffix_max: &'a [i128],
+    suffix_gcd: &'a [i128],
+}
+
+impl Search<'_> {
+    /// Is `Σ_{k≥level} c_k·z_k = rhs` solvable? `None` when out of budget.
+    fn solve(&self, level: usize, rhs: i128, budget: &mut u64) -> Option<bool> {
+        if level == self.terms.len() {
+            return Some(rhs == 0);
+        }
+        if rhs < 0 || rhs > self.suffix_max[level] || rhs % self.suffix_gcd[level] != 0 {
+            return Some(false);
+        }
+        let (c, u) = self.terms[level];
+        if level + 1 == self.terms.len() {
+            return Some(rhs % c == 0 && rhs / c <= u);
+        }
+        let rest_max = self.suffix_max[level + 1];
+        let g = self.suffix_gcd[level + 1];
+        let lo = (rhs - rest_max).max(0);
+        let lo = (lo + c - 1) / c;
+        let hi = u.min(rhs / c);
+        if lo > hi {
+            return Some(false);
+        }
+        // c·z ≡ rhs (mod g): with d = gcd(c, g), solvable iff d | rhs, and
+        // then z ≡ (rhs/d)·(c/d)⁻¹ (mod g/d).
+        let d = gcd(c, g);
+        if rhs % d != 0 {
+            return Some(false);
+        }
+        let m = g / d;
+        let z0 = if m == 1 {
+            0
+        } else {
+            ((rhs / d) % m) * mod_inverse((c / d) % m, m) % m
+        };
+        let mut z = lo + (z0 - lo).rem_euclid(m);
+        while z <= hi {
+            if *budget == 0 {
+                return None;
+            }
+            *budget -= 1;
+            if self.solve(level + 1, rhs - c * z, budget)? {
+                return Some(true);
+            }
+            z += m;
+        }
+        Some(false)
+    }
+}
+
+fn gcd(a: i128, b: i128) -> i128 {
+    if b == 0 {
+        a.abs()
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// Inverse of `a` modulo `m` (`gcd(a, m) == 1`, `m > 1`).
+fn mod_inverse(a: i128, m: i128) -> i128 {
+    let (mut old_r, mut r) = (a.rem_euclid(m), m);
+    let (mut old_s, mut s) = (1i128, 0i128);
+    while r != 0 {
+        let q = old_r / r;
+        (old_r, r) = (r, old_r - q * r);
+        (old_s, s) = (s, old_s - q * s);
+    }
+    old_s.rem_euclid(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Array, Index, Indexed, Order};
+
+    fn slice(a: &Array, start: i64, stop: i64, step: i64) -> Array {
+        match a.get(&[Index::Slice(Some(start), Some(stop), Some(step))]).unwrap() {
+            Indexed::Array(v) => v,
+            Indexed::Scalar(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn interleaved_slices_do_not_share() {
+        let a = Array::arange(&[10], Order::C);
+        let even = slice(&a, 0, 10, 2);
+        let odd = slice(&a, 1, 10, 2);
+        assert!(!shares_memory(&even, &odd));
+        assert!(may_share_memory(&even, &odd));
+        assert!(shares_memory(&a, &slice(&a, 9, -11, -1)));
+    }
+}

@@ -1,0 +1,2 @@
+//! viewcheck: NumPy's view/copy behaviour as checked facts.
+pub mod format;
