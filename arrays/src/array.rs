@@ -59,7 +59,10 @@ impl Array {
         let n = layout::size(shape);
         let strides = layout::alloc_strides(shape, order == Order::F);
         let mut data = vec![0i64; n];
-        for (i, addr) in layout::addresses(shape, &strides, 0).into_iter().enumerate() {
+        for (i, addr) in layout::addresses(shape, &strides, 0)
+            .into_iter()
+            .enumerate()
+        {
             data[addr as usize] = i as i64;
         }
         Array::owning(data, shape.to_vec(), strides)
@@ -144,7 +147,10 @@ impl Array {
     /// The values in C order of the logical index.
     pub fn to_vec(&self) -> Vec<i64> {
         let data = self.buffer.borrow();
-        self.addresses().into_iter().map(|a| data[a as usize]).collect()
+        self.addresses()
+            .into_iter()
+            .map(|a| data[a as usize])
+            .collect()
     }
 
     /// The buffer addresses of the elements, in C order.
@@ -158,7 +164,10 @@ impl Array {
     pub(crate) fn fresh(shape: Vec<usize>, strides: Vec<isize>, values_in_c: &[i64]) -> Array {
         let len = layout::extent(&shape, &strides, 0).map_or(0, |(_, hi)| hi as usize + 1);
         let mut data = vec![0i64; len];
-        for (v, addr) in values_in_c.iter().zip(layout::addresses(&shape, &strides, 0)) {
+        for (v, addr) in values_in_c
+            .iter()
+            .zip(layout::addresses(&shape, &strides, 0))
+        {
             data[addr as usize] = *v;
         }
         Array::owning(data, shape, strides)
@@ -298,7 +307,9 @@ impl Array {
         } else if let Some(s) = layout::nocopy_reshape(&self.shape, &self.strides, &new_shape, f) {
             (self.clone(), Some(s))
         } else if copy == Some(false) {
-            return Err(Error::value("Unable to avoid creating a copy while reshaping."));
+            return Err(Error::value(
+                "Unable to avoid creating a copy while reshaping.",
+            ));
         } else {
             (self.copy(if f { Order::F } else { Order::C }), None)
         };
@@ -319,10 +330,14 @@ impl Array {
         };
         match order {
             Order::C if self.is_c_contiguous() => {
-                return self.reshape(&[-1], Order::C, None).expect("contiguous ravel")
+                return self
+                    .reshape(&[-1], Order::C, None)
+                    .expect("contiguous ravel")
             }
             Order::F if self.is_f_contiguous() => {
-                return self.reshape(&[-1], Order::F, None).expect("contiguous ravel")
+                return self
+                    .reshape(&[-1], Order::F, None)
+                    .expect("contiguous ravel")
             }
             Order::K => {
                 let perm = layout::sorted_stride_perm(&self.strides);
@@ -424,7 +439,9 @@ impl Array {
     /// incompatible shapes.
     pub fn broadcast_to(&self, shape: &[i64]) -> Result<Array, Error> {
         if shape.is_empty() && self.ndim() > 0 {
-            return Err(Error::value("cannot broadcast a non-scalar to a scalar array"));
+            return Err(Error::value(
+                "cannot broadcast a non-scalar to a scalar array",
+            ));
         }
         if shape.iter().any(|&e| e < 0) {
             return Err(Error::value(
@@ -456,7 +473,9 @@ impl Array {
     pub fn diagonal(&self, offset: i64, axis1: i64, axis2: i64) -> Result<Array, Error> {
         let n = self.ndim();
         if n < 2 {
-            return Err(Error::value("diag requires an array of at least two dimensions"));
+            return Err(Error::value(
+                "diag requires an array of at least two dimensions",
+            ));
         }
         let a1 = layout::normalize_axis(axis1, n, Some("axis1"))?;
         let a2 = layout::normalize_axis(axis2, n, Some("axis2"))?;
@@ -498,7 +517,13 @@ fn fix_unknown_dimension(shape: &[i64], size: usize) -> Result<Vec<usize>, Error
     let mismatch = || {
         let dims: Vec<String> = shape
             .iter()
-            .map(|&d| if d < 0 { "newaxis".to_string() } else { d.to_string() })
+            .map(|&d| {
+                if d < 0 {
+                    "newaxis".to_string()
+                } else {
+                    d.to_string()
+                }
+            })
             .collect();
         let tail = if dims.len() == 1 { "," } else { "" };
         Error::value(format!(

@@ -140,6 +140,91 @@ fn nonzero(shape: &[usize], data: &[bool]) -> Vec<Vec<i64>> {
 }
 
 impl Array {
+    /// Format 1's `LimitExceeded` rule, decided from shapes alone before
+    /// anything else (so before read-only, bounds and mask-length checks):
+    /// an index with advanced items whose result would have more than
+    /// [`MAX_RESULT_ELEMENTS`] elements. The count is `|broadcast(B_i)| ×
+    /// |subspace|`, where an index array contributes its shape, an n-d mask
+    /// `(count_true,)` (consuming n axes), a 0-d mask `(1,)` or `(0,)`, and
+    /// the subspace is what slices and the (explicit or implied) ellipsis
+    /// keep. When that cannot be computed (two ellipses, too many indices, a
+    /// zero step, index shapes that do not broadcast) no limit applies and
+    /// NumPy's own error follows.
+    fn check_limit(&self, index: &[Index]) -> Result<(), Error> {
+        let mut consumed = 0usize;
+        let mut ellipses = 0usize;
+        let mut advanced = false;
+        for item in index {
+            match item {
+                Index::Ellipsis => ellipses += 1,
+                Index::NewAxis => {}
+                Index::Mask { shape, .. } => {
+                    consumed += shape.len();
+                    advanced = true;
+                }
+                Index::Array { shape, .. } => {
+                    consumed += 1;
+                    advanced |= !shape.is_empty();
+                }
+                Index::Int(_) | Index::Slice(..) => consumed += 1,
+            }
+        }
+        if !advanced || ellipses > 1 || consumed > self.ndim() {
+            return Ok(());
+        }
+        let mut bshapes: Vec<Vec<usize>> = Vec::new();
+        let mut sub: u128 = 1;
+        let mut axis = 0usize;
+        for item in index {
+            match item {
+                Index::Ellipsis => {
+                    let span = self.ndim() - consumed;
+                    sub *= layout::size_u128(&self.shape[axis..axis + span]);
+                    axis += span;
+                }
+                Index::NewAxis => {}
+                Index::Slice(a, b, c) => {
+                    if *c == Some(0) {
+                        return Ok(());
+                    }
+                    let (_, _, len) = layout::slice_indices(*a, *b, *c, self.shape[axis])?;
+                    sub *= len as u128;
+                    axis += 1;
+                }
+                Index::Mask { shape, data } => {
+                    bshapes.push(vec![data.iter().filter(|&&b| b).count()]);
+                    axis += shape.len();
+                }
+                Index::Array { shape, .. } => {
+                    if !shape.is_empty() {
+                        bshapes.push(shape.clone());
+                    }
+                    axis += 1;
+                }
+                Index::Int(_) => axis += 1,
+            }
+        }
+        sub *= layout::size_u128(&self.shape[axis..]);
+        let nd = bshapes.iter().map(Vec::len).max().unwrap_or(0);
+        let mut b = vec![1usize; nd];
+        for s in &bshapes {
+            for (k, &d) in s.iter().enumerate() {
+                let o = &mut b[nd - s.len() + k];
+                if d != 1 && d != *o {
+                    if *o != 1 {
+                        return Ok(());
+                    }
+                    *o = d;
+                }
+            }
+        }
+        let total = layout::size_u128(&b) * sub;
+        if total > MAX_RESULT_ELEMENTS as u128 {
+            return Err(Error::limit(total));
+        }
+        Ok(())
+    }
+
     fn prepare(&self, index: &[Index]) -> Result<Prepared, Error> {
         let ndim = self.ndim();
         // Converting the index arrays happens before NumPy sees the index.
@@ -285,11 +370,8 @@ impl Array {
                 .collect();
             return Ok(Prepared::Integers(ints));
         }
-        let only_ellipsis = kinds.ellipsis
-            && !kinds.slice
-            && !kinds.newaxis
-            && !kinds.integer
-            && !kinds.fancy;
+        let only_ellipsis =
+            kinds.ellipsis && !kinds.slice && !kinds.newaxis && !kinds.integer && !kinds.fancy;
         Ok(Prepared::General {
             entries,
             fancy: kinds.fancy,
@@ -372,10 +454,11 @@ impl Array {
     ///   the first advanced index stood.
     ///
     /// Index arrays are bounds-checked (all values, unless they broadcast to
-    /// an empty shape) after the result size is known and before anything
-    /// is read; a result over [`MAX_RESULT_ELEMENTS`] fails with
-    /// `LimitExceeded` at the point where NumPy would allocate it.
+    /// an empty shape) before anything is read. Before any of this, a result
+    /// over [`MAX_RESULT_ELEMENTS`] elements fails with `LimitExceeded`
+    /// (see `check_limit`).
     pub fn get(&self, index: &[Index]) -> Result<Indexed, Error> {
+        self.check_limit(index)?;
         match self.prepare(index)? {
             Prepared::Integers(ints) => {
                 let addr = self.integer_address(&ints)?;
@@ -471,10 +554,6 @@ impl Array {
             }
         }
         let bshape = broadcast_index_shapes(&arrays)?;
-        let total = layout::size_u128(&bshape) * layout::size_u128(subspace.shape());
-        if total > MAX_RESULT_ELEMENTS as u128 {
-            return Err(Error::limit(total));
-        }
         Ok(FancyPlan {
             arrays,
             bshape,
@@ -491,6 +570,7 @@ impl Array {
     /// read-only destination (ValueError), index errors, the value's shape,
     /// out-of-bounds index-array values. A failing call writes nothing.
     pub fn assign(&self, index: &[Index], value: Value<'_>) -> Result<(), Error> {
+        self.check_limit(index)?;
         if !self.writeable {
             return Err(Error::value("assignment destination is read-only"));
         }
@@ -553,19 +633,21 @@ impl Array {
                     self.basic_view(&entries)?
                 };
                 if !fancy {
-                    let values = broadcast_value(value, view.shape(), true).map_err(|from| {
-                        Error::value(format!(
-                            "could not broadcast input array from shape {} into shape {}",
-                            shape_str(&from),
-                            shape_str(view.shape())
-                        ))
-                    })?;
+                    let values = broadcast_value(value, view.shape(), Leading::StripOnes).map_err(
+                        |from| {
+                            Error::value(format!(
+                                "could not broadcast input array from shape {} into shape {}",
+                                shape_str(&from),
+                                shape_str(view.shape())
+                            ))
+                        },
+                    )?;
                     self.write(&view.addresses(), &values);
                     return Ok(());
                 }
                 let plan = self.fancy_plan(&entries, view)?;
                 let shape = plan.result_shape();
-                let values = broadcast_value(value, &shape, true).map_err(|from| {
+                let values = broadcast_value(value, &shape, Leading::Reshape).map_err(|from| {
                     Error::value(format!(
                         "shape mismatch: value array of shape {} could not be broadcast to indexing result of shape {}",
                         shape_str(&from),
@@ -597,13 +679,17 @@ impl Array {
                 }
                 Value::Array(a) => {
                     let sums: Vec<i64> = a.to_vec().iter().map(|v| s.wrapping_add(*v)).collect();
-                    let t = Array::owning(sums, a.shape.clone(), layout::alloc_strides(&a.shape, false));
+                    let t = Array::owning(
+                        sums,
+                        a.shape.clone(),
+                        layout::alloc_strides(&a.shape, false),
+                    );
                     self.assign(index, Value::Array(&t))?;
                     Ok(None)
                 }
             },
             Indexed::Array(t) => {
-                let addend = broadcast_value(value, t.shape(), false).map_err(|from| {
+                let addend = broadcast_value(value, t.shape(), Leading::Keep).map_err(|from| {
                     Error::value(format!(
                         "non-broadcastable output operand with shape {} doesn't match the broadcast shape {}",
                         shape_str(t.shape()),
@@ -624,7 +710,11 @@ impl Array {
                     t.write(&t.addresses(), &sums);
                     Ok(None)
                 } else {
-                    let copy = Array::owning(sums, t.shape.clone(), layout::alloc_strides(&t.shape, false));
+                    let copy = Array::owning(
+                        sums,
+                        t.shape.clone(),
+                        layout::alloc_strides(&t.shape, false),
+                    );
                     self.assign(index, Value::Array(&copy))?;
                     Ok(None)
                 }
@@ -651,10 +741,27 @@ fn shape_str(s: &[usize]) -> String {
     }
 }
 
+/// How a value with more axes than its target may lose leading axes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leading {
+    /// Basic assignment (`PyArray_AssignArray`): leading length-1 axes are
+    /// stripped.
+    StripOnes,
+    /// Advanced assignment (`PyArray_MapIterNew`): the value is reshaped to
+    /// its trailing axes, which works whenever the sizes agree — so with zero
+    /// elements any leading axes go.
+    Reshape,
+    /// Ufunc broadcasting (`+=`): no axis is dropped.
+    Keep,
+}
+
 /// The value's elements broadcast to `shape`, in C order, read completely
-/// before any write. `drop_leading` allows assignment's removal of leading
-/// length-1 axes. On failure returns the value's shape.
-fn broadcast_value(value: Value<'_>, shape: &[usize], drop_leading: bool) -> Result<Vec<i64>, Vec<usize>> {
+/// before any write. On failure returns the value's shape.
+fn broadcast_value(
+    value: Value<'_>,
+    shape: &[usize],
+    leading: Leading,
+) -> Result<Vec<i64>, Vec<usize>> {
     let n = layout::size(shape);
     let a = match value {
         Value::Scalar(s) => return Ok(vec![s; n]),
@@ -662,11 +769,24 @@ fn broadcast_value(value: Value<'_>, shape: &[usize], drop_leading: bool) -> Res
     };
     let mut vshape: &[usize] = a.shape();
     let mut vstrides: &[isize] = a.strides();
-    if drop_leading {
-        while vshape.len() > shape.len() && vshape[0] == 1 {
-            vshape = &vshape[1..];
-            vstrides = &vstrides[1..];
+    match leading {
+        Leading::StripOnes => {
+            while vshape.len() > shape.len() && vshape[0] == 1 {
+                vshape = &vshape[1..];
+                vstrides = &vstrides[1..];
+            }
         }
+        Leading::Reshape if vshape.len() > shape.len() => {
+            let cut = vshape.len() - shape.len();
+            if layout::size(&vshape[cut..]) != a.size() {
+                return Err(a.shape().to_vec());
+            }
+            // Equal sizes: the dropped axes have length 1, or there are no
+            // elements to read at all.
+            vshape = &vshape[cut..];
+            vstrides = &vstrides[cut..];
+        }
+        _ => {}
     }
     if vshape.len() > shape.len() {
         return Err(a.shape().to_vec());

@@ -401,21 +401,42 @@ mod tests {
     #[test]
     fn slices_follow_python() {
         // a[8:2:-2] on 10 elements: 8, 6, 4
-        assert_eq!(slice_indices(Some(8), Some(2), Some(-2), 10).unwrap(), (8, -2, 3));
+        assert_eq!(
+            slice_indices(Some(8), Some(2), Some(-2), 10).unwrap(),
+            (8, -2, 3)
+        );
         // a[:-20:-3]: 9, 6, 3, 0
-        assert_eq!(slice_indices(None, Some(-20), Some(-3), 10).unwrap(), (9, -3, 4));
+        assert_eq!(
+            slice_indices(None, Some(-20), Some(-3), 10).unwrap(),
+            (9, -3, 4)
+        );
         // a[10:-20:-1]: all ten reversed
-        assert_eq!(slice_indices(Some(10), Some(-20), Some(-1), 10).unwrap(), (9, -1, 10));
-        assert_eq!(slice_indices(Some(7), Some(3), None, 10).unwrap(), (0, 1, 0));
+        assert_eq!(
+            slice_indices(Some(10), Some(-20), Some(-1), 10).unwrap(),
+            (9, -1, 10)
+        );
+        assert_eq!(
+            slice_indices(Some(7), Some(3), None, 10).unwrap(),
+            (0, 1, 0)
+        );
     }
 
     #[test]
     fn nocopy_reshape_matches_numpy_examples() {
         // np.arange(24)[::2].reshape(2, 1, 6): strides (12, 12, 2)
-        assert_eq!(nocopy_reshape(&[12], &[2], &[2, 1, 6], false), Some(vec![12, 12, 2]));
+        assert_eq!(
+            nocopy_reshape(&[12], &[2], &[2, 1, 6], false),
+            Some(vec![12, 12, 2])
+        );
         // ... order='F': strides (2, 4, 4)
-        assert_eq!(nocopy_reshape(&[12], &[2], &[2, 1, 6], true), Some(vec![2, 4, 4]));
-        assert_eq!(nocopy_reshape(&[12], &[2], &[1, 12, 1], true), Some(vec![2, 2, 24]));
+        assert_eq!(
+            nocopy_reshape(&[12], &[2], &[2, 1, 6], true),
+            Some(vec![2, 4, 4])
+        );
+        assert_eq!(
+            nocopy_reshape(&[12], &[2], &[1, 12, 1], true),
+            Some(vec![2, 2, 24])
+        );
         // transposed (3, 2) of a (2, 3) C array cannot merge
         assert_eq!(nocopy_reshape(&[3, 2], &[1, 3], &[6], false), None);
     }

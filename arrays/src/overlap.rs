@@ -89,7 +89,7 @@ pub fn shares_memory_bounded(a: &Array, b: &Array, max_work: Option<u64>) -> Ove
     };
     add(a.shape(), a.strides(), false);
     add(b.shape(), b.strides(), true);
-    terms.sort_by(|x, y| y.0.cmp(&x.0));
+    terms.sort_by_key(|t| std::cmp::Reverse(t.0));
     let n = terms.len();
     let mut suffix_max = vec![0i128; n + 1];
     let mut suffix_gcd = vec![0i128; n + 1];
@@ -190,7 +190,10 @@ mod tests {
     use crate::{Array, Index, Indexed, Order};
 
     fn slice(a: &Array, start: i64, stop: i64, step: i64) -> Array {
-        match a.get(&[Index::Slice(Some(start), Some(stop), Some(step))]).unwrap() {
+        match a
+            .get(&[Index::Slice(Some(start), Some(stop), Some(step))])
+            .unwrap()
+        {
             Indexed::Array(v) => v,
             Indexed::Scalar(_) => unreachable!(),
         }
