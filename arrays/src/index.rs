@@ -238,6 +238,9 @@ impl Array {
                 }
             }
         }
+        if index.len() > 2 * MAX_DIMS {
+            return Err(Error::index("too many indices for array"));
+        }
         let mut kinds = Kinds::default();
         let mut entries: Vec<Entry> = Vec::new();
         let mut used = 0usize;
@@ -552,6 +555,21 @@ impl Array {
                     result_dim += 1;
                 }
             }
+        }
+        if arrays.len() > MAX_DIMS {
+            return Err(Error::index(format!(
+                "too many advanced (array) indices. This probably means you are indexing with too many booleans. (more than {MAX_DIMS} found)"
+            )));
+        }
+        let no_subspace = entries
+            .iter()
+            .all(|e| matches!(e, Entry::Fancy { .. } | Entry::Bool0d(_)));
+        if no_subspace && arrays.len() >= MAX_DIMS {
+            return Err(Error::index(format!(
+                "when no subspace is given, the number of index arrays cannot be above {}, but {} index arrays found",
+                MAX_DIMS - 1,
+                arrays.len()
+            )));
         }
         let bshape = broadcast_index_shapes(&arrays)?;
         Ok(FancyPlan {
