@@ -383,7 +383,10 @@ fn int(v: &Json, path: &str) -> Result<i64, FormatError> {
             ),
             _ => err(path, format!("expected an integer, got {n}")),
         },
-        other => err(path, format!("expected an integer, got {}", describe(other))),
+        other => err(
+            path,
+            format!("expected an integer, got {}", describe(other)),
+        ),
     }
 }
 
@@ -486,7 +489,10 @@ impl<'a> StepReader<'a> {
         match found {
             Some(o) => Ok(o),
             None => {
-                let names: Vec<String> = allowed.iter().map(|o| format!("{:?}", o.as_str())).collect();
+                let names: Vec<String> = allowed
+                    .iter()
+                    .map(|o| format!("{:?}", o.as_str()))
+                    .collect();
                 err(
                     &p,
                     format!("order must be one of {}, got {v}", names.join("/")),
@@ -506,7 +512,10 @@ impl<'a> StepReader<'a> {
         }
         for (i, &e) in shape.iter().enumerate() {
             if op == "array" && e < 0 {
-                return err(&format!("{p}[{i}]"), format!("array extent {e} is negative"));
+                return err(
+                    &format!("{p}[{i}]"),
+                    format!("array extent {e} is negative"),
+                );
             }
             if e > MAX_EXTENT {
                 return err(
@@ -677,10 +686,7 @@ fn parse_item(v: &Json, path: &str) -> Result<Item, FormatError> {
                 })?)),
                 "mask" => Ok(Item::Mask(parse_nd(x, &sub, &|leaf, p| match leaf {
                     Json::Bool(b) => Ok(*b),
-                    other => err(
-                        p,
-                        format!("mask holds {}, not a boolean", describe(other)),
-                    ),
+                    other => err(p, format!("mask holds {}, not a boolean", describe(other))),
                 })?)),
                 other => err(path, format!("unknown index item kind `{other}`")),
             }
@@ -702,7 +708,10 @@ impl Program {
     /// Validates a parsed JSON document as a program.
     pub fn from_json(v: &Json) -> Result<Program, FormatError> {
         let Json::Object(root) = v else {
-            return err("", format!("a program is a JSON object, got {}", describe(v)));
+            return err(
+                "",
+                format!("a program is a JSON object, got {}", describe(v)),
+            );
         };
         for k in root.keys() {
             if !["format", "name", "note", "steps"].contains(&k.as_str()) {
@@ -727,7 +736,10 @@ impl Program {
             return err("", "missing field `steps`");
         };
         let Json::Array(steps_json) = steps_json else {
-            return err("steps", format!("expected a list, got {}", describe(steps_json)));
+            return err(
+                "steps",
+                format!("expected a list, got {}", describe(steps_json)),
+            );
         };
         if steps_json.len() > MAX_STEPS {
             return err(
@@ -1184,9 +1196,8 @@ impl Observation {
             arrays.insert(name.clone(), v);
         }
         m.insert("arrays".into(), Json::Object(arrays));
-        let pairs = |v: &Vec<(String, String)>| {
-            Json::Array(v.iter().map(|(a, b)| json!([a, b])).collect())
-        };
+        let pairs =
+            |v: &Vec<(String, String)>| Json::Array(v.iter().map(|(a, b)| json!([a, b])).collect());
         m.insert("shares_memory".into(), pairs(&self.shares_memory));
         m.insert("may_share_memory".into(), pairs(&self.may_share_memory));
         Json::Object(m)
@@ -1201,7 +1212,10 @@ impl Observation {
     /// another implementation). Unknown keys are kept as informational extras.
     pub fn from_json(v: &Json) -> Result<Observation, FormatError> {
         let Json::Object(root) = v else {
-            return err("", format!("an observation is an object, got {}", describe(v)));
+            return err(
+                "",
+                format!("an observation is an object, got {}", describe(v)),
+            );
         };
         match root.get("format") {
             Some(Json::Number(n)) if n.as_i64() == Some(FORMAT_VERSION) => {}
@@ -1238,7 +1252,9 @@ impl Observation {
                 .enumerate()
                 .map(|(i, s)| parse_step_record(s, &format!("steps[{i}]")))
                 .collect::<Result<Vec<_>, _>>()?,
-            Some(other) => return err("steps", format!("expected a list, got {}", describe(other))),
+            Some(other) => {
+                return err("steps", format!("expected a list, got {}", describe(other)))
+            }
             None => return err("", "missing field `steps`"),
         };
         let mut arrays = Vec::new();
@@ -1248,7 +1264,12 @@ impl Observation {
                     arrays.push((name.clone(), parse_bound(b, &format!("arrays.{name}"))?));
                 }
             }
-            Some(other) => return err("arrays", format!("expected an object, got {}", describe(other))),
+            Some(other) => {
+                return err(
+                    "arrays",
+                    format!("expected an object, got {}", describe(other)),
+                )
+            }
             None => return err("", "missing field `arrays`"),
         }
         let pairs = |key: &str| -> Result<Vec<(String, String)>, FormatError> {
@@ -1291,11 +1312,19 @@ fn parse_step_record(v: &Json, path: &str) -> Result<StepRecord, FormatError> {
         let warning = match m.get("warning") {
             None | Some(Json::Null) => None,
             Some(Json::String(w)) => Some(w.clone()),
-            Some(other) => return err(&format!("{path}.warning"), format!("expected a class name, got {other}")),
+            Some(other) => {
+                return err(
+                    &format!("{path}.warning"),
+                    format!("expected a class name, got {other}"),
+                )
+            }
         };
         StepOutcome::Ok { warning }
     } else {
-        return err(path, "expected {\"ok\": true}, {\"error\": class} or {\"skipped\": true}");
+        return err(
+            path,
+            "expected {\"ok\": true}, {\"error\": class} or {\"skipped\": true}",
+        );
     };
     let extra = m
         .iter()

@@ -1,2 +1,10 @@
 //! viewcheck: NumPy's view/copy behaviour as checked facts.
+pub mod backend;
+pub mod campaign;
+pub mod compare;
+pub mod corpus;
 pub mod format;
+pub mod invariants;
+pub mod generate;
+pub mod shrink;
+pub mod regress;

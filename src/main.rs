@@ -1,1 +1,585 @@
-fn main() {}
+//! The `viewcheck` command line: run programs on a backend (`exec`), run the
+//! differential campaign against NumPy (`check`), and compare the backends on
+//! given programs (`diff`). See `README.md` for the reference.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use viewcheck::backend::{Backend, StridedBackend};
+use viewcheck::campaign::{self, Config, Progress, Report, DEFAULT_FAILURES_DIR, DEFAULT_SEED};
+use viewcheck::compare::{
+    compare, first_divergent_step, guarded_run, silence_backend_panics, Level,
+};
+use viewcheck::format::{Observation, Program, FORMAT_VERSION};
+
+/// `println!` that never panics: a closed standard output (e.g. `| head`)
+/// ends the process quietly, any other write error with a message.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            output_failed(e)
+        }
+    };
+}
+
+/// `print!` that never panics (see [`out!`]).
+macro_rules! out_raw {
+    ($($arg:tt)*) => {
+        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
+            output_failed(e)
+        }
+    };
+}
+
+/// Ends the process after a failed write to standard output: quietly when
+/// the reader went away, with a message otherwise (exit status 3).
+fn output_failed(e: std::io::Error) -> ! {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        eprintln!("viewcheck: cannot write the output: {e}");
+    }
+    std::process::exit(3)
+}
+
+/// viewcheck: NumPy's view/copy rules as checked facts. Runs format-1
+/// programs on the strided crate and on the embedded NumPy and compares them.
+#[derive(Parser, Debug)]
+#[command(name = "viewcheck", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run format-1 programs (JSON Lines) on one backend; print one
+    /// observation line per input line, in order.
+    Exec {
+        /// The backend to run the programs on.
+        #[arg(long, value_enum)]
+        backend: BackendArg,
+        /// JSON Lines file of programs (default: standard input).
+        file: Option<PathBuf>,
+    },
+    /// Generate programs and compare the strided crate against NumPy
+    /// (exit 1 on any divergence or backend error).
+    Check {
+        /// Number of programs to generate and run.
+        #[arg(long, default_value_t = 1000)]
+        cases: u64,
+        /// Generator seed (default: a fixed seed, printed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Comparison level.
+        #[arg(long, value_enum, default_value_t = LevelArg::Exact)]
+        level: LevelArg,
+        /// Stop after this many failures (0: never).
+        #[arg(long, default_value_t = 10)]
+        max_failures: usize,
+        /// Where to write a reproducer for every failure.
+        #[arg(long, default_value = DEFAULT_FAILURES_DIR)]
+        failures_dir: PathBuf,
+        /// No progress lines and no per-op table.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run every program in FILE (JSON Lines or one JSON document) on both
+    /// backends and print their differences (exit 1 if any differ).
+    Diff {
+        /// Programs: JSON Lines, or a single JSON document.
+        file: PathBuf,
+        /// Comparison level.
+        #[arg(long, value_enum, default_value_t = LevelArg::Exact)]
+        level: LevelArg,
+        /// Also print both observations of every program.
+        #[arg(long)]
+        show: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum BackendArg {
+    /// The strided crate (viewcheck-arrays).
+    Strided,
+    /// The embedded NumPy oracle (needs the `oracle` feature).
+    Numpy,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LevelArg {
+    /// Outcomes, bound names, shapes, values, scalars.
+    Values,
+    /// + shares_memory, buffer partition, writeable.
+    Aliasing,
+    /// + strides of long axes, offsets of non-empty arrays, owndata, contiguity, may_share_memory.
+    Layout,
+    /// + every stride and offset, warning classes.
+    Exact,
+}
+
+impl From<LevelArg> for Level {
+    fn from(l: LevelArg) -> Level {
+        match l {
+            LevelArg::Values => Level::Values,
+            LevelArg::Aliasing => Level::Aliasing,
+            LevelArg::Layout => Level::Layout,
+            LevelArg::Exact => Level::Exact,
+        }
+    }
+}
+
+/// A failure that ends the command with a message and an exit code.
+struct Fatal {
+    code: u8,
+    message: String,
+}
+
+impl Fatal {
+    /// Could not run: I/O, NumPy unavailable.
+    fn env(message: impl Into<String>) -> Fatal {
+        Fatal {
+            code: 3,
+            message: message.into(),
+        }
+    }
+}
+
+/// Exit codes: 0 success, 1 divergences/differences found, 2 usage error,
+/// 3 could not run (I/O error, NumPy unavailable).
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Exec { backend, file } => exec(backend, file.as_deref()),
+        Command::Check {
+            cases,
+            seed,
+            level,
+            max_failures,
+            failures_dir,
+            quiet,
+        } => check(
+            Config {
+                seed: seed.unwrap_or(DEFAULT_SEED),
+                cases,
+                level: level.into(),
+                max_failures,
+                failures_dir: Some(failures_dir),
+            },
+            quiet,
+        ),
+        Command::Diff { file, level, show } => diff(&file, level.into(), show),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("viewcheck: {}", f.message.trim_end());
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// The NumPy backend, started; or why it cannot be.
+#[cfg(feature = "oracle")]
+fn numpy_backend(what: &str) -> Result<Box<dyn Backend>, Fatal> {
+    let _ = what;
+    match viewcheck::backend::NumpyBackend::new() {
+        Ok(b) => Ok(Box::new(b)),
+        Err(e) => Err(Fatal::env(format!(
+            "cannot start the NumPy oracle.\n{}",
+            e.message
+        ))),
+    }
+}
+
+/// The NumPy backend, started; or why it cannot be.
+#[cfg(not(feature = "oracle"))]
+fn numpy_backend(what: &str) -> Result<Box<dyn Backend>, Fatal> {
+    Err(Fatal {
+        code: 2,
+        message: format!(
+            "{what} needs NumPy, but this viewcheck was built without the `oracle` feature.\n\
+             Fix: rebuild with default features (`cargo build --release`, without --no-default-features)."
+        ),
+    })
+}
+
+/// One line describing the oracle's NumPy and Python.
+#[cfg(feature = "oracle")]
+fn numpy_description() -> String {
+    match viewcheck_oracle::Oracle::global() {
+        Ok(o) => format!(
+            "NumPy {} (Python {}, {})",
+            o.numpy_version(),
+            o.python_version(),
+            o.numpy_location()
+        ),
+        Err(_) => "NumPy unavailable".into(),
+    }
+}
+
+#[cfg(not(feature = "oracle"))]
+fn numpy_description() -> String {
+    "NumPy unavailable".into()
+}
+
+fn read_input(file: Option<&Path>) -> Result<Box<dyn BufRead>, Fatal> {
+    match file {
+        None => Ok(Box::new(std::io::stdin().lock())),
+        Some(p) => match std::fs::File::open(p) {
+            Ok(f) => Ok(Box::new(std::io::BufReader::new(f))),
+            Err(e) => Err(Fatal::env(format!(
+                "cannot read {}: {e}\nFix: check the path (or omit it to read programs from standard input).",
+                p.display()
+            ))),
+        },
+    }
+}
+
+fn write_err(e: std::io::Error) -> Fatal {
+    output_failed(e)
+}
+
+/// The observation line of one input line: a `format_error` for a malformed
+/// program, a `backend_error` when the backend fails.
+fn exec_line(backend: &dyn Backend, line: &str) -> String {
+    match Program::parse(line) {
+        Err(e) => Observation::rejected(e.to_string()).to_line(),
+        Ok(p) => match guarded_run(backend, &p) {
+            Ok(obs) => obs.to_line(),
+            Err(e) => serde_json::json!({"format": FORMAT_VERSION, "backend_error": e.to_string()})
+                .to_string(),
+        },
+    }
+}
+
+fn exec(backend: BackendArg, file: Option<&Path>) -> Result<u8, Fatal> {
+    silence_backend_panics();
+    let backend: Box<dyn Backend> = match backend {
+        BackendArg::Strided => Box::new(StridedBackend),
+        BackendArg::Numpy => numpy_backend("`exec --backend numpy`")?,
+    };
+    let mut input = read_input(file)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut buf = Vec::new();
+    for n in 1.. {
+        buf.clear();
+        let read = input.read_until(b'\n', &mut buf).map_err(|e| {
+            Fatal::env(format!(
+                "cannot read line {n} of {}: {e}",
+                file.map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "standard input".into())
+            ))
+        })?;
+        if read == 0 {
+            break;
+        }
+        let observation = match std::str::from_utf8(&buf) {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => exec_line(backend.as_ref(), line.trim_end_matches(['\n', '\r'])),
+            Err(e) => Observation::rejected(format!("invalid JSON: the line is not UTF-8 ({e})"))
+                .to_line(),
+        };
+        writeln!(out, "{observation}").map_err(write_err)?;
+    }
+    out.flush().map_err(write_err)?;
+    Ok(0)
+}
+
+fn rate(n: u64, t: Duration) -> String {
+    let s = t.as_secs_f64();
+    if s <= 0.0 {
+        return "-".into();
+    }
+    let r = n as f64 / s;
+    if r >= 100.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+fn check(config: Config, quiet: bool) -> Result<u8, Fatal> {
+    let started = Instant::now();
+    let numpy = numpy_backend("`check`")?;
+    let startup = started.elapsed();
+    let strided = StridedBackend;
+    out!(
+        "viewcheck check: {} cases, seed {}, level {}, {} vs {} ({})",
+        config.cases,
+        config.seed,
+        config.level,
+        strided.name(),
+        numpy.name(),
+        numpy_description()
+    );
+    let mut last = Instant::now();
+    let mut progress = |p: Progress| {
+        if quiet {
+            return;
+        }
+        let step = (p.cases / 10).max(1);
+        if p.done == p.cases
+            || (p.done % step == 0 && last.elapsed() >= Duration::from_secs(2))
+            || last.elapsed() >= Duration::from_secs(15)
+        {
+            last = Instant::now();
+            eprintln!(
+                "  {}/{} cases, {} failure(s), {:.1}s",
+                p.done,
+                p.cases,
+                p.failures,
+                p.elapsed.as_secs_f64()
+            );
+        }
+    };
+    let report = campaign::run(&config, numpy.as_ref(), &strided, &mut progress);
+    print_report(&report, startup, quiet);
+    Ok(if report.failures.is_empty() { 0 } else { 1 })
+}
+
+fn print_report(r: &Report, startup: Duration, quiet: bool) {
+    let divergences = r
+        .failures
+        .iter()
+        .filter(|f| f.kind == campaign::FailureKind::Divergence)
+        .count();
+    out!();
+    out!("== summary ==");
+    out!(
+        "cases:        {} run of {}{}",
+        r.cases_run,
+        r.config.cases,
+        if r.stopped_early {
+            format!(" (stopped after --max-failures {})", r.config.max_failures)
+        } else {
+            String::new()
+        }
+    );
+    out!(
+        "failures:     {} ({} divergence(s) at level {}, {} backend error(s) or generator bug(s))",
+        r.failures.len(),
+        divergences,
+        r.config.level,
+        r.failures.len() - divergences
+    );
+    out!(
+        "throughput:   {} programs/s overall ({:.2}s wall: {:.2}s generating, {:.2}s shrinking)",
+        rate(r.cases_run, r.total_time),
+        r.total_time.as_secs_f64(),
+        r.generate_time.as_secs_f64(),
+        r.shrink_time.as_secs_f64()
+    );
+    out!(
+        "  {:<8}    {} programs/s ({:.3}s in the backend)",
+        r.expected_name,
+        rate(r.cases_run, r.expected_time),
+        r.expected_time.as_secs_f64()
+    );
+    out!(
+        "  {:<8}    {} programs/s ({:.3}s in the backend)",
+        r.got_name,
+        rate(r.cases_run, r.got_time),
+        r.got_time.as_secs_f64()
+    );
+    out!(
+        "oracle:       {} (start-up {:.2}s)",
+        numpy_description(),
+        startup.as_secs_f64()
+    );
+    if !quiet {
+        out!();
+        out!("step outcomes in {} by op[index kinds]:", r.expected_name);
+        out_raw!("{}", r.op_table());
+    }
+    for (i, f) in r.failures.iter().enumerate() {
+        out!();
+        out!(
+            "== failure {} of {}: case {} (seed {}): {} ==",
+            i + 1,
+            r.failures.len(),
+            f.case,
+            f.seed,
+            f.kind
+        );
+        out!(
+            "shrunk program ({} step(s), original {}):",
+            f.shrunk.steps.len(),
+            f.original.steps.len()
+        );
+        out!("{}", f.shrunk.to_line());
+        match f.first_step {
+            Some(k) => out!(
+                "first divergent step: steps[{k}] {}",
+                f.shrunk.to_json()["steps"][k]
+            ),
+            None => out!("first divergent step: none (no prefix diverges on its own)"),
+        }
+        out!(
+            "differences (expected = {}, got = {}):",
+            r.expected_name,
+            r.got_name
+        );
+        for d in &f.diffs {
+            out!("  {d}");
+        }
+        match (&f.reproducer, &f.write_error) {
+            (Some(p), _) => {
+                out!("reproducer:   {}", p.display());
+                out!("rerun:        cargo run --release -- diff {}", p.display());
+                out!("              (or: viewcheck diff {})", p.display());
+            }
+            (None, Some(e)) => out!("reproducer NOT written: {e}"),
+            (None, None) => {}
+        }
+    }
+    if !r.failures.is_empty() {
+        let mut groups: Vec<(String, Vec<u64>)> = Vec::new();
+        for f in &r.failures {
+            let sig = f.signature();
+            match groups.iter_mut().find(|(s, _)| *s == sig) {
+                Some((_, cases)) => cases.push(f.case),
+                None => groups.push((sig, vec![f.case])),
+            }
+        }
+        out!();
+        out!("== {} distinct failure signature(s) ==", groups.len());
+        for (sig, cases) in &groups {
+            let mut shown: Vec<String> = cases.iter().take(10).map(|c| c.to_string()).collect();
+            if cases.len() > 10 {
+                shown.push("...".into());
+            }
+            out!("{} case(s) [{}]: {sig}", cases.len(), shown.join(", "));
+        }
+        out!();
+        out!(
+            "FAILED: {} failure(s); reproducers in {}",
+            r.failures.len(),
+            r.config
+                .failures_dir
+                .as_ref()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|| "(none written)".into())
+        );
+    } else {
+        out!();
+        out!(
+            "OK: no divergence at level {} in {} cases",
+            r.config.level,
+            r.cases_run
+        );
+    }
+}
+
+/// One program of a file: its line number and the parse result.
+type Numbered = (usize, Result<Program, String>);
+
+/// The programs of a file: one JSON document, or JSON Lines.
+fn read_programs(path: &Path) -> Result<Vec<Numbered>, Fatal> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Fatal::env(format!(
+            "cannot read {}: {e}\nFix: pass a file of programs (JSON Lines or one JSON document), e.g. a reproducer from target/viewcheck-failures/.",
+            path.display()
+        ))
+    })?;
+    if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) {
+        return Ok(vec![(
+            1,
+            Program::from_json(&doc).map_err(|e| e.to_string()),
+        )]);
+    }
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, Program::parse(l).map_err(|e| e.to_string())))
+        .collect())
+}
+
+fn diff(path: &Path, level: Level, show: bool) -> Result<u8, Fatal> {
+    silence_backend_panics();
+    let programs = read_programs(path)?;
+    if programs.is_empty() {
+        return Err(Fatal::env(format!("{} holds no programs", path.display())));
+    }
+    let numpy = numpy_backend("`diff`")?;
+    let strided = StridedBackend;
+    let (mut differing, mut invalid) = (0usize, 0usize);
+    for (line, program) in &programs {
+        let program = match program {
+            Ok(p) => p,
+            Err(e) => {
+                invalid += 1;
+                out!("{}:{line}: not a valid program: {e}", path.display());
+                continue;
+            }
+        };
+        let title = program
+            .name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        let e = guarded_run(numpy.as_ref(), program);
+        let g = guarded_run(&strided, program);
+        let diffs = match (&e, &g) {
+            (Ok(e), Ok(g)) => compare(e, g, level),
+            _ => {
+                let show = |r: &Result<Observation, _>| match r {
+                    Ok(_) => "an observation".to_string(),
+                    Err(err) => format!("{err}"),
+                };
+                vec![viewcheck::compare::Difference {
+                    path: "backend".into(),
+                    expected: show(&e),
+                    got: show(&g),
+                }]
+            }
+        };
+        if show {
+            for (name, r) in [(numpy.name(), &e), (strided.name(), &g)] {
+                match r {
+                    Ok(o) => out!("{}:{line}: {name}: {}", path.display(), o.to_line()),
+                    Err(err) => out!("{}:{line}: {name}: {err}", path.display()),
+                }
+            }
+        }
+        if diffs.is_empty() {
+            out!(
+                "{}:{line}{title}: {} and {} agree at level {level}",
+                path.display(),
+                numpy.name(),
+                strided.name()
+            );
+            continue;
+        }
+        differing += 1;
+        out!(
+            "{}:{line}{title}: {} difference(s) at level {level} (expected = {}, got = {})",
+            path.display(),
+            diffs.len(),
+            numpy.name(),
+            strided.name()
+        );
+        match first_divergent_step(program, numpy.as_ref(), &strided, level) {
+            Some(k) => out!(
+                "  first divergent step: steps[{k}] {}",
+                program.to_json()["steps"][k]
+            ),
+            None => out!("  first divergent step: none (no prefix diverges on its own)"),
+        }
+        for d in &diffs {
+            out!("  {d}");
+        }
+    }
+    out!(
+        "{} program(s): {} differ, {} invalid, {} agree",
+        programs.len(),
+        differing,
+        invalid,
+        programs.len() - differing - invalid
+    );
+    Ok(if differing + invalid > 0 { 1 } else { 0 })
+}

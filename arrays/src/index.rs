@@ -347,10 +347,12 @@ impl Array {
             let mut axis = 0usize;
             for e in &entries {
                 match e {
+                    // A mask axis of extent 0 is never checked (NumPy
+                    // compares only positive extents).
                     Entry::Fancy {
                         bool_axis_len: Some(n),
                         ..
-                    } if *n != self.shape[axis] => {
+                    } if *n > 0 && *n != self.shape[axis] => {
                         return Err(Error::index(format!(
                             "boolean index did not match indexed array along axis {axis}; size of axis is {} but size of corresponding boolean axis is {n}",
                             self.shape[axis]

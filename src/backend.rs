@@ -1,0 +1,354 @@
+//! Backends: something that runs a format-1 program and reports what it saw.
+//!
+//! [`StridedBackend`] runs programs on `viewcheck-arrays`; `NumpyBackend`
+//! (feature `oracle`) runs them in the embedded NumPy. Both produce the same
+//! [`Observation`] structure, so one comparator serves every pair.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use viewcheck_arrays as va;
+
+use crate::format::{
+    ArrayRecord, Bound, Item, Observation, Order, Program, Step, StepOutcome, StepRecord, Value,
+};
+
+/// A backend failed to produce an observation at all (as opposed to a step
+/// raising, which is part of the observation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackendError {
+    /// Which backend.
+    pub backend: String,
+    /// What went wrong, e.g. a panic message or a Python traceback.
+    pub message: String,
+}
+
+impl fmt::Display for BackendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "backend `{}` failed: {}", self.backend, self.message)
+    }
+}
+
+impl std::error::Error for BackendError {}
+
+/// Runs format-1 programs.
+pub trait Backend {
+    /// Short name used in reports (`strided`, `numpy`).
+    fn name(&self) -> &str;
+    /// Runs one validated program.
+    fn run(&self, program: &Program) -> Result<Observation, BackendError>;
+}
+
+/// The strided crate, `viewcheck-arrays`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StridedBackend;
+
+impl Backend for StridedBackend {
+    fn name(&self) -> &str {
+        "strided"
+    }
+
+    /// Runs the program; a panic inside the crate becomes a [`BackendError`]
+    /// naming the step, so a campaign never dies on it.
+    fn run(&self, program: &Program) -> Result<Observation, BackendError> {
+        let step = std::cell::Cell::new(0usize);
+        let result = catch_unwind(AssertUnwindSafe(|| run_strided(program, &step)));
+        result.map_err(|payload| {
+            let msg = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic payload".into());
+            let i = step.get();
+            let op = program.steps.get(i).map(|s| s.op()).unwrap_or("?");
+            BackendError {
+                backend: "strided".into(),
+                message: format!("panic at steps[{i}] ({op}): {msg}"),
+            }
+        })
+    }
+}
+
+fn order(o: Order) -> va::Order {
+    match o {
+        Order::C => va::Order::C,
+        Order::F => va::Order::F,
+        Order::A => va::Order::A,
+        Order::K => va::Order::K,
+    }
+}
+
+/// Converts format-1 index items to the crate's [`va::Index`].
+pub fn to_index(items: &[Item]) -> Vec<va::Index> {
+    items
+        .iter()
+        .map(|item| match item {
+            Item::Int(i) => va::Index::Int(*i),
+            Item::Slice(a, b, c) => va::Index::Slice(*a, *b, *c),
+            Item::NewAxis => va::Index::NewAxis,
+            Item::Ellipsis => va::Index::Ellipsis,
+            Item::Array(a) => va::Index::Array {
+                shape: a.shape.clone(),
+                data: a.data.clone(),
+            },
+            Item::Mask(m) => va::Index::Mask {
+                shape: m.shape.clone(),
+                data: m.data.clone(),
+            },
+        })
+        .collect()
+}
+
+/// What a name is bound to while a program runs.
+#[derive(Clone, Debug)]
+pub enum Binding {
+    /// An array (a view or an owner).
+    Array(va::Array),
+    /// A NumPy scalar.
+    Scalar(i64),
+}
+
+/// The environment of a running program: bound names in binding order.
+#[derive(Default)]
+pub struct Env {
+    order: Vec<String>,
+    names: HashMap<String, Binding>,
+}
+
+impl Env {
+    /// The binding of `name`, if bound.
+    pub fn get(&self, name: &str) -> Option<&Binding> {
+        self.names.get(name)
+    }
+    /// Binds `name` (names are bound once).
+    pub fn bind(&mut self, name: &str, b: Binding) {
+        self.order.push(name.to_string());
+        self.names.insert(name.to_string(), b);
+    }
+    /// Bound names in binding order with their bindings.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Binding)> {
+        self.order.iter().map(|n| (n.as_str(), &self.names[n]))
+    }
+}
+
+/// Runs one step on the environment and returns its record. Exposed so that
+/// generators can track state step by step.
+pub fn run_step(env: &mut Env, step: &Step) -> StepRecord {
+    // Any name used that is unbound (its step failed or was skipped), or a
+    // scalar used as src/dst, skips the step.
+    let src = match step.src() {
+        None => None,
+        Some(name) => match env.get(name) {
+            Some(Binding::Array(a)) => Some(a.clone()),
+            _ => return StepRecord::skipped(),
+        },
+    };
+    let value = match step {
+        Step::Assign { value, .. } | Step::AddAssign { value, .. } => match value {
+            Value::Scalar(s) => Some(Binding::Scalar(*s)),
+            Value::Var(n) => match env.get(n) {
+                Some(b) => Some(b.clone()),
+                None => return StepRecord::skipped(),
+            },
+        },
+        _ => None,
+    };
+    let x = || src.as_ref().expect("step has a source");
+    let result: Result<Option<Binding>, va::Error> = match step {
+        Step::Array {
+            shape, order: o, ..
+        } => {
+            let shape: Vec<usize> = shape.iter().map(|&e| e as usize).collect();
+            Ok(Some(Binding::Array(va::Array::arange(&shape, order(*o)))))
+        }
+        Step::Index { index, .. } => x().get(&to_index(index)).map(|r| {
+            Some(match r {
+                va::Indexed::Array(a) => Binding::Array(a),
+                va::Indexed::Scalar(s) => Binding::Scalar(s),
+            })
+        }),
+        Step::Transpose { axes, .. } => x().transpose(axes.as_deref()).map(arr),
+        Step::Swapaxes { axis1, axis2, .. } => x().swapaxes(*axis1, *axis2).map(arr),
+        Step::Moveaxis {
+            source,
+            destination,
+            ..
+        } => x().moveaxis(source, destination).map(arr),
+        Step::Reshape {
+            shape,
+            order: o,
+            copy,
+            ..
+        } => x().reshape(shape, order(*o), *copy).map(arr),
+        Step::Ravel { order: o, .. } => Ok(arr(x().ravel(order(*o)))),
+        Step::Flatten { order: o, .. } => Ok(arr(x().flatten(order(*o)))),
+        Step::Squeeze { axis, .. } => x().squeeze(axis.as_deref()).map(arr),
+        Step::ExpandDims { axis, .. } => x().expand_dims(axis).map(arr),
+        Step::BroadcastTo { shape, .. } => x().broadcast_to(shape).map(arr),
+        Step::Diagonal {
+            offset,
+            axis1,
+            axis2,
+            ..
+        } => x().diagonal(*offset, *axis1, *axis2).map(arr),
+        Step::Copy { order: o, .. } => Ok(arr(x().copy(order(*o)))),
+        Step::Asarray { order: o, .. } => Ok(arr(x().asarray(order(*o)))),
+        Step::Assign { index, .. } | Step::AddAssign { index, .. } => {
+            let v = match value.as_ref().expect("write has a value") {
+                Binding::Scalar(s) => va::Value::Scalar(*s),
+                Binding::Array(a) => va::Value::Array(a),
+            };
+            let index = to_index(index);
+            let r = if matches!(step, Step::Assign { .. }) {
+                x().assign(&index, v).map(|()| None)
+            } else {
+                x().add_assign(&index, v)
+            };
+            return match r {
+                Ok(warning) => StepRecord {
+                    outcome: StepOutcome::Ok {
+                        warning: warning.map(|w| w.class_name().to_string()),
+                    },
+                    extra: Default::default(),
+                },
+                Err(e) => StepRecord::error(e.kind.class_name()),
+            };
+        }
+    };
+    match result {
+        Ok(bound) => {
+            if let (Some(out), Some(b)) = (step.out(), bound) {
+                env.bind(out, b);
+            }
+            StepRecord::ok()
+        }
+        Err(e) => StepRecord::error(e.kind.class_name()),
+    }
+}
+
+fn arr(a: va::Array) -> Option<Binding> {
+    Some(Binding::Array(a))
+}
+
+fn run_strided(program: &Program, step_no: &std::cell::Cell<usize>) -> Observation {
+    let mut env = Env::default();
+    let mut steps = Vec::with_capacity(program.steps.len());
+    for (i, step) in program.steps.iter().enumerate() {
+        step_no.set(i);
+        steps.push(run_step(&mut env, step));
+    }
+    observe(&env, steps)
+}
+
+/// The observation of a finished program: final state of every bound name,
+/// owning buffers numbered by first appearance, and the sharing pairs.
+pub fn observe(env: &Env, steps: Vec<StepRecord>) -> Observation {
+    let mut buffers: Vec<usize> = Vec::new();
+    let mut arrays = Vec::new();
+    let mut named: Vec<(&str, &va::Array)> = Vec::new();
+    for (name, b) in env.iter() {
+        let bound = match b {
+            Binding::Scalar(s) => Bound::Scalar(*s),
+            Binding::Array(a) => {
+                named.push((name, a));
+                let id = a.buffer_id();
+                let buffer = match buffers.iter().position(|&b| b == id) {
+                    Some(k) => k,
+                    None => {
+                        buffers.push(id);
+                        buffers.len() - 1
+                    }
+                };
+                Bound::Array(ArrayRecord {
+                    shape: a.shape().to_vec(),
+                    strides: a.strides().iter().map(|&s| s as i64).collect(),
+                    offset: a.offset() as i64,
+                    buffer,
+                    owndata: a.owndata(),
+                    writeable: a.writeable(),
+                    c_contiguous: a.is_c_contiguous(),
+                    f_contiguous: a.is_f_contiguous(),
+                    values: a.to_vec(),
+                })
+            }
+        };
+        arrays.push((name.to_string(), bound));
+    }
+    let mut shares = Vec::new();
+    let mut may = Vec::new();
+    for i in 0..named.len() {
+        for j in i + 1..named.len() {
+            let (a, b) = (named[i].1, named[j].1);
+            let pair = (named[i].0.to_string(), named[j].0.to_string());
+            if va::may_share_memory(a, b) {
+                may.push(pair.clone());
+                if va::shares_memory(a, b) {
+                    shares.push(pair);
+                }
+            }
+        }
+    }
+    Observation {
+        format_error: None,
+        steps,
+        arrays,
+        shares_memory: shares,
+        may_share_memory: may,
+        extra: Default::default(),
+    }
+}
+
+/// The embedded NumPy oracle (`viewcheck-oracle`).
+#[cfg(feature = "oracle")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NumpyBackend;
+
+#[cfg(feature = "oracle")]
+impl NumpyBackend {
+    /// Starts (once per process) the embedded interpreter and NumPy; the
+    /// error says how to provide NumPy when it is missing.
+    pub fn new() -> Result<NumpyBackend, BackendError> {
+        viewcheck_oracle::Oracle::global().map_err(|e| BackendError {
+            backend: "numpy".into(),
+            message: e.to_string(),
+        })?;
+        Ok(NumpyBackend)
+    }
+
+    /// The NumPy version the oracle runs.
+    pub fn numpy_version(&self) -> String {
+        viewcheck_oracle::Oracle::global()
+            .map(|o| o.numpy_version().to_string())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "oracle")]
+impl Backend for NumpyBackend {
+    fn name(&self) -> &str {
+        "numpy"
+    }
+
+    fn run(&self, program: &Program) -> Result<Observation, BackendError> {
+        let fail = |message: String| BackendError {
+            backend: "numpy".into(),
+            message,
+        };
+        let oracle = viewcheck_oracle::Oracle::global().map_err(|e| fail(e.to_string()))?;
+        let json = oracle
+            .run(&program.to_json())
+            .map_err(|e| fail(e.to_string()))?;
+        Observation::from_json(&json)
+            .map_err(|e| fail(format!("the oracle returned a malformed observation: {e}")))
+    }
+}
+
+/// Runs a JSON line on a backend: malformed programs give a `format_error`
+/// observation instead of an error.
+pub fn run_line(backend: &dyn Backend, line: &str) -> Result<Observation, BackendError> {
+    match Program::parse(line) {
+        Ok(p) => backend.run(&p),
+        Err(e) => Ok(Observation::rejected(e.to_string())),
+    }
+}

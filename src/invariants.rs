@@ -1,0 +1,1148 @@
+//! Properties every program must satisfy on the strided crate, checked step
+//! by step without Python.
+//!
+//! The differential check (strided crate vs. embedded NumPy) needs CPython;
+//! these properties need nothing but the crate itself, so they run at
+//! hundreds of thousands of steps per second and catch a different class of
+//! bug: an internally inconsistent array, rather than one that disagrees
+//! with NumPy. After every step [`Checker`] verifies:
+//!
+//! * **no panic** — a panicking step is a violation naming the step;
+//! * **structure** — `shape.len() == strides.len() <= 64`;
+//! * **in bounds** — every address a non-empty array can reach lies inside
+//!   its buffer (invariant 2 of `viewcheck_arrays::layout`);
+//! * **addresses** — `Array::addresses` equals a brute-force enumeration of
+//!   `offset + Σ i_k·strides[k]` in C order, and `to_vec` has one value per
+//!   element;
+//! * **alias values** — all names that reach one address of one buffer read
+//!   the same value there (so a write is seen through every alias);
+//! * **contiguity** — the C/F flags equal the brute-force definition
+//!   (the addresses in C/F index order are consecutive, or there are none);
+//! * **sharing** — `shares_memory` equals "the address sets intersect" and
+//!   `may_share_memory` equals "the address ranges `[lowest, highest]`
+//!   intersect", for the new name against every earlier one, both ways;
+//! * **reads do not write** — a step other than `assign`/`add_assign`, and
+//!   every failing or skipped step, leaves every buffer unchanged;
+//! * **write locality and values** — a write changes only addresses that
+//!   `dst[index]` reaches (for a basic index exactly those, and they then
+//!   hold the value read *before* the write, broadcast; for an advanced
+//!   index at least inside `dst`), and a read-only destination always fails;
+//! * **copies are independent** — `copy`, `flatten`, advanced-index results,
+//!   `reshape(copy=True)` and every owning result live on a buffer no
+//!   earlier name uses; views stay on their source's buffer and reach only
+//!   addresses the source reaches;
+//! * **result values** — `array`, `copy`, `reshape`, `ravel`, `flatten`,
+//!   `squeeze`, `expand_dims` and `broadcast_to` hold their source's values
+//!   in the order NumPy defines (C or F index order; a multiset for `K`).
+//!
+//! ```
+//! use viewcheck::format::Program;
+//! use viewcheck::invariants::check_program;
+//! let p = Program::parse(r#"{"format": 1, "steps": [
+//!     {"op": "array", "out": "a", "shape": [3, 4]},
+//!     {"op": "index", "out": "b", "src": "a", "index": [{"slice": [null, null, -2]}]},
+//!     {"op": "assign", "dst": "b", "index": [0], "value": {"scalar": 7}},
+//!     {"op": "add_assign", "dst": "a", "index": [{"array": [0, 0, 1]}], "value": {"var": "b"}}
+//! ]}"#).unwrap();
+//! assert_eq!(check_program(&p), Ok(()));
+//! ```
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use viewcheck_arrays as va;
+
+use crate::backend::{run_step, to_index, Binding, Env};
+use crate::format::{Item, Order, Program, Step, StepOutcome, StepRecord, Value};
+
+/// Which property a [`Violation`] breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Property {
+    /// The step panicked.
+    Panic,
+    /// `shape`/`strides` lengths disagree or exceed 64 axes.
+    Structure,
+    /// A non-empty array reaches an address outside its buffer.
+    InBounds,
+    /// `addresses()` or `to_vec()` disagree with the brute-force enumeration.
+    Addresses,
+    /// Two names read different values at one address.
+    AliasValues,
+    /// A contiguity flag disagrees with its definition.
+    Contiguity,
+    /// `shares_memory` disagrees with address-set intersection.
+    SharesMemory,
+    /// `may_share_memory` disagrees with address-range intersection.
+    MayShareMemory,
+    /// A step that does not write changed memory.
+    ReadChangedMemory,
+    /// A failing or skipped step changed memory.
+    FailedStepChangedMemory,
+    /// A write changed an address its destination does not reach.
+    WriteLocality,
+    /// A write left wrong values at its targets (or succeeded on a read-only array).
+    WriteValues,
+    /// A copy shares a buffer with its source or another earlier name, or a
+    /// view left its source's buffer.
+    CopyIndependence,
+    /// A view reaches addresses its source does not.
+    ViewAddresses,
+    /// A result holds values other than the ones NumPy defines.
+    ResultValues,
+}
+
+impl Property {
+    /// A short kebab-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Property::Panic => "panic",
+            Property::Structure => "structure",
+            Property::InBounds => "in-bounds",
+            Property::Addresses => "addresses",
+            Property::AliasValues => "alias-values",
+            Property::Contiguity => "contiguity",
+            Property::SharesMemory => "shares-memory",
+            Property::MayShareMemory => "may-share-memory",
+            Property::ReadChangedMemory => "read-changed-memory",
+            Property::FailedStepChangedMemory => "failed-step-changed-memory",
+            Property::WriteLocality => "write-locality",
+            Property::WriteValues => "write-values",
+            Property::CopyIndependence => "copy-independence",
+            Property::ViewAddresses => "view-addresses",
+            Property::ResultValues => "result-values",
+        }
+    }
+}
+
+impl fmt::Display for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A broken property: which step, which property, and the details.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Index of the step in `program.steps`.
+    pub step: usize,
+    /// The step's op.
+    pub op: &'static str,
+    /// The property that failed.
+    pub property: Property,
+    /// What exactly was seen (names, addresses, values).
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    /// `steps[3] (assign): write-locality: ...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "steps[{}] ({}): {}: {}",
+            self.step, self.op, self.property, self.message
+        )
+    }
+}
+
+impl std::error::Error for Violation {}
+
+thread_local! {
+    static CURRENT_STEP: Cell<Option<(usize, &'static str)>> = const { Cell::new(None) };
+}
+
+/// The step a [`Checker`] on this thread is running right now, if any: lets a
+/// panic hook (e.g. a fuzz target's, where panics abort before they can be
+/// caught) name the step that panicked.
+pub fn current_step() -> Option<(usize, &'static str)> {
+    CURRENT_STEP.with(|c| c.get())
+}
+
+/// Runs `program` on the strided crate and checks every property after every
+/// step; the first violation is returned.
+pub fn check_program(program: &Program) -> Result<(), Violation> {
+    let mut checker = Checker::new();
+    for step in &program.steps {
+        checker.step(step)?;
+    }
+    Ok(())
+}
+
+/// An array bound to a name, with its brute-force address list (windows
+/// never change once bound, only the values behind them).
+struct Tracked {
+    name: String,
+    array: va::Array,
+    /// Addresses in C index order (checked in bounds, so they fit `usize`).
+    addrs: Vec<usize>,
+    /// Lowest and highest address, `None` for a zero-size array.
+    range: Option<(usize, usize)>,
+}
+
+/// The values of every address some name reaches, per buffer.
+#[derive(Clone, Default)]
+struct Memory {
+    images: HashMap<usize, Vec<Option<i64>>>,
+}
+
+/// The right-hand side of a write as read before the write: a scalar, or an
+/// array's shape and C-order values.
+enum WriteValue {
+    Scalar(i64),
+    Array(Vec<usize>, Vec<i64>),
+}
+
+/// A write's expectations, computed before the step runs.
+struct WritePlan {
+    dst: usize,
+    /// Exact target addresses (basic index), if known.
+    targets: Option<Vec<usize>>,
+    /// The value each target must hold afterwards, in target order.
+    expected: Option<Vec<i64>>,
+    /// For an advanced index: what every changed address must hold, as a
+    /// function of its old value.
+    each_changed: Option<Box<dyn Fn(i64) -> i64>>,
+}
+
+/// Runs a program step by step on the strided crate (through
+/// [`backend::run_step`](crate::backend::run_step), like `StridedBackend`)
+/// and checks every property after each step.
+pub struct Checker {
+    env: Env,
+    arrays: Vec<Tracked>,
+    memory: Memory,
+    steps: usize,
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Checker::new()
+    }
+}
+
+fn violation(step: usize, op: &'static str, property: Property, message: String) -> Violation {
+    Violation {
+        step,
+        op,
+        property,
+        message,
+    }
+}
+
+impl Checker {
+    /// An empty environment.
+    pub fn new() -> Checker {
+        Checker {
+            env: Env::default(),
+            arrays: Vec::new(),
+            memory: Memory::default(),
+            steps: 0,
+        }
+    }
+
+    /// The names bound so far.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// Runs one step and checks it; returns the step's record.
+    pub fn step(&mut self, step: &Step) -> Result<StepRecord, Violation> {
+        self.step_with(step, |_| {})
+    }
+
+    /// Like [`Checker::step`], but runs `fault` right after the step itself
+    /// and before the checks, as if the step had done what `fault` does.
+    /// This is how the checker's own tests inject bugs (a stray write, a
+    /// panic) and prove that each property is really checked.
+    pub fn step_with(
+        &mut self,
+        step: &Step,
+        fault: impl FnOnce(&mut Env),
+    ) -> Result<StepRecord, Violation> {
+        let i = self.steps;
+        self.steps += 1;
+        let op = step.op();
+        let v = |property, message| violation(i, op, property, message);
+        CURRENT_STEP.with(|c| c.set(Some((i, op))));
+
+        let src = step.src().and_then(|n| self.tracked_index(n));
+        let plan = self.write_plan(step);
+
+        let env = &mut self.env;
+        let record = catch_unwind(AssertUnwindSafe(|| {
+            let r = run_step(env, step);
+            fault(env);
+            r
+        }));
+        CURRENT_STEP.with(|c| c.set(None));
+        let record = record.map_err(|payload| {
+            let msg = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic payload".into());
+            v(Property::Panic, msg)
+        })?;
+
+        // A new binding: check its window before reading through it.
+        let mut new_array = None;
+        if let (StepOutcome::Ok { .. }, Some(out)) = (&record.outcome, step.out()) {
+            if let Some(Binding::Array(a)) = self.env.get(out) {
+                if !self.arrays.iter().any(|t| t.name == out) {
+                    let tracked = check_window(out, a).map_err(|(p, m)| v(p, m))?;
+                    self.check_relations(&tracked, i, op)?;
+                    self.arrays.push(tracked);
+                    new_array = Some(self.arrays.len() - 1);
+                }
+            }
+        }
+
+        let post = self.snapshot().map_err(|m| v(Property::AliasValues, m))?;
+        let changed = diff(&self.memory, &post);
+        let is_write = matches!(step, Step::Assign { .. } | Step::AddAssign { .. });
+        let failed = !matches!(record.outcome, StepOutcome::Ok { .. });
+        if let Some(&(buf, addr, old, new)) = changed.first() {
+            if failed {
+                return Err(v(
+                    Property::FailedStepChangedMemory,
+                    format!(
+                        "the step's outcome is {:?} but address {addr} of {} changed from {old} to {new}",
+                        record.outcome,
+                        self.buffer_names(buf)
+                    ),
+                ));
+            }
+            if !is_write {
+                return Err(v(
+                    Property::ReadChangedMemory,
+                    format!(
+                        "address {addr} of {} changed from {old} to {new}",
+                        self.buffer_names(buf)
+                    ),
+                ));
+            }
+        }
+        if is_write && !failed {
+            if let Some(plan) = &plan {
+                self.check_write(plan, &changed, &post)
+                    .map_err(|(p, m)| v(p, m))?;
+            }
+        }
+        if let (Some(k), Some(s)) = (new_array, src) {
+            self.check_result(step, s, k).map_err(|(p, m)| v(p, m))?;
+        } else if let (Some(k), Step::Array { shape, order, .. }) = (new_array, step) {
+            check_fresh_arange(&self.arrays[k].array, shape, *order).map_err(|(p, m)| v(p, m))?;
+        }
+        if let (Step::Index { .. }, StepOutcome::Ok { .. }, Some(s)) = (step, &record.outcome, src)
+        {
+            if let Some(Binding::Scalar(x)) = step.out().and_then(|o| self.env.get(o)) {
+                let values = self.arrays[s].array.to_vec();
+                if !values.contains(x) {
+                    return Err(v(
+                        Property::ResultValues,
+                        format!(
+                            "the scalar {x} is not among the values of `{}`",
+                            self.arrays[s].name
+                        ),
+                    ));
+                }
+            }
+        }
+        self.memory = post;
+        Ok(record)
+    }
+
+    fn tracked_index(&self, name: &str) -> Option<usize> {
+        self.arrays.iter().position(|t| t.name == name)
+    }
+
+    fn buffer_names(&self, buf: usize) -> String {
+        let names: Vec<String> = self
+            .arrays
+            .iter()
+            .filter(|t| t.array.buffer_id() == buf)
+            .map(|t| format!("`{}`", t.name))
+            .collect();
+        format!("the buffer of {}", names.join(", "))
+    }
+
+    /// Values of every reached address, per buffer; two names that read
+    /// different values at one address are an error.
+    fn snapshot(&self) -> Result<Memory, String> {
+        // Per buffer: the value at each address and which name read it first.
+        type Image = (Vec<Option<i64>>, Vec<Option<u32>>);
+        let mut images: HashMap<usize, Image> = HashMap::new();
+        for (k, t) in self.arrays.iter().enumerate() {
+            let values = t.array.to_vec();
+            if values.len() != t.addrs.len() {
+                return Err(format!(
+                    "`{}`.to_vec() has {} values for {} elements",
+                    t.name,
+                    values.len(),
+                    t.addrs.len()
+                ));
+            }
+            let len = t.array.buffer_len();
+            let (cells, who) = images
+                .entry(t.array.buffer_id())
+                .or_insert_with(|| (vec![None; len], vec![None; len]));
+            for (&addr, &val) in t.addrs.iter().zip(&values) {
+                match cells[addr] {
+                    Some(prev) if prev != val => {
+                        let other = &self.arrays[who[addr].unwrap_or(0) as usize].name;
+                        return Err(format!(
+                            "at address {addr} `{other}` reads {prev} but `{}` reads {val}",
+                            t.name
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        cells[addr] = Some(val);
+                        who[addr] = Some(k as u32);
+                    }
+                }
+            }
+        }
+        Ok(Memory {
+            images: images.into_iter().map(|(id, (c, _))| (id, c)).collect(),
+        })
+    }
+
+    /// Everything between the new array and earlier names: buffer identity,
+    /// `shares_memory`, `may_share_memory`.
+    fn check_relations(&self, new: &Tracked, i: usize, op: &'static str) -> Result<(), Violation> {
+        let v = |property, message| violation(i, op, property, message);
+        let mut set: Option<HashSet<usize>> = None;
+        for t in &self.arrays {
+            let (a, b) = (&new.array, &t.array);
+            let same = a.same_buffer(b);
+            if same != (a.buffer_id() == b.buffer_id()) || same != b.same_buffer(a) {
+                return Err(v(
+                    Property::SharesMemory,
+                    format!(
+                        "same_buffer and buffer_id disagree for `{}` and `{}`",
+                        new.name, t.name
+                    ),
+                ));
+            }
+            let shares = same && {
+                let s = set.get_or_insert_with(|| new.addrs.iter().copied().collect());
+                t.addrs.iter().any(|x| s.contains(x))
+            };
+            for (x, y, nx, ny) in [(a, b, &new.name, &t.name), (b, a, &t.name, &new.name)] {
+                let got = va::shares_memory(x, y);
+                if got != shares {
+                    return Err(v(
+                        Property::SharesMemory,
+                        format!(
+                            "shares_memory(`{nx}`, `{ny}`) is {got} but their address sets {}",
+                            if shares { "intersect" } else { "are disjoint" }
+                        ),
+                    ));
+                }
+            }
+            let may = same
+                && match (new.range, t.range) {
+                    (Some((alo, ahi)), Some((blo, bhi))) => alo <= bhi && blo <= ahi,
+                    _ => false,
+                };
+            for (x, y, nx, ny) in [(a, b, &new.name, &t.name), (b, a, &t.name, &new.name)] {
+                let got = va::may_share_memory(x, y);
+                if got != may {
+                    return Err(v(
+                        Property::MayShareMemory,
+                        format!(
+                            "may_share_memory(`{nx}`, `{ny}`) is {got} but their address ranges {:?} and {:?} {}",
+                            new.range,
+                            t.range,
+                            if may { "intersect" } else { "do not intersect" }
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Targets and expected values of a write, from the state before it.
+    fn write_plan(&self, step: &Step) -> Option<WritePlan> {
+        let (dst, index, value, add) = match step {
+            Step::Assign { dst, index, value } => (dst, index, value, false),
+            Step::AddAssign { dst, index, value } => (dst, index, value, true),
+            _ => return None,
+        };
+        let d = self.tracked_index(dst)?;
+        // The value, as NumPy reads it before writing: a scalar or an array.
+        let value: Option<WriteValue> = match value {
+            Value::Scalar(s) => Some(WriteValue::Scalar(*s)),
+            Value::Var(n) => match self.env.get(n) {
+                Some(Binding::Scalar(s)) => Some(WriteValue::Scalar(*s)),
+                Some(Binding::Array(a)) => Some(WriteValue::Array(a.shape().to_vec(), a.to_vec())),
+                None => None,
+            },
+        };
+        let mut plan = WritePlan {
+            dst: d,
+            targets: None,
+            expected: None,
+            each_changed: None,
+        };
+        let basic = index.iter().all(|it| {
+            matches!(
+                it,
+                Item::Int(_) | Item::Slice(..) | Item::NewAxis | Item::Ellipsis
+            )
+        });
+        if basic {
+            let mut idx = to_index(index);
+            if !index.contains(&Item::Ellipsis) {
+                idx.push(va::Index::Ellipsis);
+            }
+            let dst_array = &self.arrays[d].array;
+            if let Ok(va::Indexed::Array(view)) =
+                catch_unwind(AssertUnwindSafe(|| dst_array.get(&idx))).unwrap_or(Err(va::Error {
+                    kind: va::ErrorKind::ValueError,
+                    message: String::new(),
+                }))
+            {
+                let Ok(t) = check_window("(target)", &view) else {
+                    return Some(plan);
+                };
+                let old: Vec<i64> = view.to_vec();
+                let mut distinct = t.addrs.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                let rhs: Option<Vec<i64>> = match &value {
+                    Some(WriteValue::Scalar(s)) => Some(vec![*s; old.len()]),
+                    Some(WriteValue::Array(vshape, vvals)) => {
+                        broadcast_values(vshape, vvals, view.shape(), true)
+                    }
+                    None => None,
+                };
+                if distinct.len() == t.addrs.len() {
+                    plan.expected = rhs.map(|r| {
+                        if add {
+                            old.iter()
+                                .zip(&r)
+                                .map(|(o, x)| o.wrapping_add(*x))
+                                .collect()
+                        } else {
+                            r
+                        }
+                    });
+                }
+                plan.targets = Some(t.addrs);
+            }
+        } else if let Some(WriteValue::Scalar(s)) = value {
+            plan.each_changed = Some(if add {
+                Box::new(move |old: i64| old.wrapping_add(s))
+            } else {
+                Box::new(move |_| s)
+            });
+        }
+        Some(plan)
+    }
+
+    fn check_write(
+        &self,
+        plan: &WritePlan,
+        changed: &[(usize, usize, i64, i64)],
+        post: &Memory,
+    ) -> Result<(), (Property, String)> {
+        let d = &self.arrays[plan.dst];
+        if !d.array.writeable() {
+            return Err((
+                Property::WriteValues,
+                format!("a write to the read-only array `{}` succeeded", d.name),
+            ));
+        }
+        let buf = d.array.buffer_id();
+        let allowed: HashSet<usize> = match &plan.targets {
+            Some(t) => t.iter().copied().collect(),
+            None => d.addrs.iter().copied().collect(),
+        };
+        for &(b, addr, old, new) in changed {
+            if b != buf || !allowed.contains(&addr) {
+                return Err((
+                    Property::WriteLocality,
+                    format!(
+                        "address {addr} of {} changed from {old} to {new}, but `{}`{} does not reach it",
+                        self.buffer_names(b),
+                        d.name,
+                        if plan.targets.is_some() { "[index]" } else { "" }
+                    ),
+                ));
+            }
+            if let Some(f) = &plan.each_changed {
+                let want = f(old);
+                if new != want {
+                    return Err((
+                        Property::WriteValues,
+                        format!("address {addr} changed from {old} to {new}, expected {want}"),
+                    ));
+                }
+            }
+        }
+        if let (Some(targets), Some(expected)) = (&plan.targets, &plan.expected) {
+            let cells = &post.images[&buf];
+            for (k, (&addr, &want)) in targets.iter().zip(expected).enumerate() {
+                if cells[addr] != Some(want) {
+                    return Err((
+                        Property::WriteValues,
+                        format!(
+                            "element {k} of `{}`[index] (address {addr}) holds {:?}, expected {want}",
+                            d.name, cells[addr]
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Op-specific facts about a new array `k` made from source `s`.
+    fn check_result(&self, step: &Step, s: usize, k: usize) -> Result<(), (Property, String)> {
+        let (src, res) = (&self.arrays[s], &self.arrays[k]);
+        let (x, r) = (&src.array, &res.array);
+        let same = r.same_buffer(x);
+        let identical = same
+            && r.shape() == x.shape()
+            && r.strides() == x.strides()
+            && r.offset() == x.offset();
+        let ci = |m: String| Err((Property::CopyIndependence, m));
+        let rv = |m: String| Err((Property::ResultValues, m));
+        // A result lives on its source's buffer or on a brand-new one.
+        if !same {
+            if let Some(t) = self.arrays[..k].iter().find(|t| t.array.same_buffer(r)) {
+                return ci(format!(
+                    "`{}` lives on the buffer of `{}`, which is not its source `{}`",
+                    res.name, t.name, src.name
+                ));
+            }
+        }
+        if r.owndata() && same && !(identical && x.owndata()) {
+            return ci(format!(
+                "`{}` owns its data but lives on the buffer of its source `{}`",
+                res.name, src.name
+            ));
+        }
+        let must_copy = |what: &str| {
+            if same {
+                ci(format!(
+                    "{what} `{}` shares the buffer of its source `{}`",
+                    res.name, src.name
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let must_view = |what: &str| {
+            if !same {
+                return ci(format!(
+                    "the {what} `{}` is not on the buffer of its source `{}`",
+                    res.name, src.name
+                ));
+            }
+            if r.owndata() && !identical {
+                return ci(format!("the {what} `{}` owns its data", res.name));
+            }
+            Ok(())
+        };
+        let subset = |what: &str| {
+            let of: HashSet<usize> = src.addrs.iter().copied().collect();
+            match res.addrs.iter().find(|a| !of.contains(a)) {
+                Some(a) => Err((
+                    Property::ViewAddresses,
+                    format!(
+                        "the {what} `{}` reaches address {a}, which its source `{}` does not",
+                        res.name, src.name
+                    ),
+                )),
+                None => Ok(()),
+            }
+        };
+        let same_addresses = |what: &str| {
+            let mut a = src.addrs.clone();
+            let mut b = res.addrs.clone();
+            a.sort_unstable();
+            b.sort_unstable();
+            if a != b {
+                return Err((
+                    Property::ViewAddresses,
+                    format!(
+                        "the {what} `{}` does not reach exactly the addresses of its source `{}`",
+                        res.name, src.name
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        let inherits_writeable = |what: &str| {
+            if r.writeable() != x.writeable() {
+                return Err((
+                    Property::CopyIndependence,
+                    format!(
+                        "the {what} `{}` has writeable={} but its source `{}` has {}",
+                        res.name,
+                        r.writeable(),
+                        src.name,
+                        x.writeable()
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        let fresh_copy = |what: &str| -> Result<(), (Property, String)> {
+            must_copy(what)?;
+            if !r.owndata() || !r.writeable() {
+                return ci(format!(
+                    "the {what} `{}` has owndata={} writeable={}",
+                    res.name,
+                    r.owndata(),
+                    r.writeable()
+                ));
+            }
+            if let Some(st) = r.strides().iter().find(|&&st| st < 0) {
+                return ci(format!(
+                    "the {what} `{}` has a negative stride {st}",
+                    res.name
+                ));
+            }
+            Ok(())
+        };
+        let xv = x.to_vec();
+        let rvals = r.to_vec();
+        let values_in = |order: Order, what: &str| -> Result<(), (Property, String)> {
+            // A means F for an ISFORTRAN source, C otherwise.
+            let order = match order {
+                Order::A if is_fortran(src) => Order::F,
+                Order::A => Order::C,
+                o => o,
+            };
+            let ok = match order {
+                Order::C | Order::A => rvals == xv,
+                Order::F => f_order(r.shape(), &rvals) == f_order(x.shape(), &xv),
+                Order::K => sorted(&rvals) == sorted(&xv),
+            };
+            if !ok {
+                return rv(format!(
+                    "the {what} `{}` holds {:?}, not the values of `{}` ({:?}) in {} order",
+                    res.name,
+                    short(&rvals),
+                    src.name,
+                    short(&xv),
+                    order.as_str()
+                ));
+            }
+            Ok(())
+        };
+        match step {
+            Step::Index { index, .. } => {
+                let basic = index.iter().all(|it| {
+                    matches!(
+                        it,
+                        Item::Int(_) | Item::Slice(..) | Item::NewAxis | Item::Ellipsis
+                    )
+                });
+                if basic {
+                    must_view("basic-index view")?;
+                    inherits_writeable("basic-index view")?;
+                    subset("basic-index view")?;
+                } else {
+                    must_copy("the advanced-index result")?;
+                    let have: HashSet<i64> = xv.iter().copied().collect();
+                    if let Some(val) = rvals.iter().find(|v| !have.contains(v)) {
+                        return rv(format!(
+                            "the advanced-index result `{}` holds {val}, which `{}` does not",
+                            res.name, src.name
+                        ));
+                    }
+                }
+            }
+            Step::Transpose { .. } | Step::Swapaxes { .. } | Step::Moveaxis { .. } => {
+                must_view("transposed view")?;
+                inherits_writeable("transposed view")?;
+                same_addresses("transposed view")?;
+            }
+            Step::Squeeze { .. } | Step::ExpandDims { .. } => {
+                must_view("view")?;
+                inherits_writeable("view")?;
+                same_addresses("view")?;
+                values_in(Order::C, "view")?;
+            }
+            Step::Reshape { order, copy, .. } => {
+                if *order == Order::K {
+                    return rv("reshape with order K succeeded".into());
+                }
+                if r.owndata() {
+                    return ci(format!("the reshape result `{}` owns its data", res.name));
+                }
+                match copy {
+                    Some(true) => must_copy("the reshape(copy=True) result")?,
+                    Some(false) => must_view("reshape(copy=False) result")?,
+                    None => {}
+                }
+                if same {
+                    same_addresses("reshaped view")?;
+                }
+                values_in(*order, "reshape result")?;
+            }
+            Step::Ravel { order, .. } => {
+                if same {
+                    must_view("ravel view")?;
+                    same_addresses("ravel view")?;
+                } else {
+                    fresh_copy("ravel copy")?;
+                }
+                values_in(*order, "ravel result")?;
+            }
+            Step::Flatten { order, .. } => {
+                fresh_copy("flatten result")?;
+                values_in(*order, "flatten result")?;
+            }
+            Step::Copy { .. } => {
+                fresh_copy("copy")?;
+                values_in(Order::C, "copy")?;
+            }
+            Step::Asarray { .. } => {
+                if same {
+                    if !identical {
+                        return ci(format!(
+                            "asarray result `{}` is on its source's buffer but is not the same array",
+                            res.name
+                        ));
+                    }
+                } else {
+                    fresh_copy("asarray copy")?;
+                }
+                values_in(Order::C, "asarray result")?;
+            }
+            Step::BroadcastTo { .. } => {
+                must_view("broadcast view")?;
+                if r.writeable() {
+                    return ci(format!("the broadcast view `{}` is writeable", res.name));
+                }
+                if !res.addrs.is_empty() {
+                    let a: HashSet<usize> = src.addrs.iter().copied().collect();
+                    let b: HashSet<usize> = res.addrs.iter().copied().collect();
+                    if a != b {
+                        return Err((
+                            Property::ViewAddresses,
+                            format!(
+                                "the broadcast view `{}` does not reach exactly the addresses of `{}`",
+                                res.name, src.name
+                            ),
+                        ));
+                    }
+                }
+                if broadcast_values(x.shape(), &xv, r.shape(), false).as_ref() != Some(&rvals) {
+                    return rv(format!(
+                        "the broadcast view `{}` holds {:?}, not `{}` ({:?}) broadcast",
+                        res.name,
+                        short(&rvals),
+                        src.name,
+                        short(&xv)
+                    ));
+                }
+            }
+            Step::Diagonal { .. } => {
+                must_view("diagonal view")?;
+                if r.writeable() {
+                    return ci(format!("the diagonal view `{}` is writeable", res.name));
+                }
+                subset("diagonal view")?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// `np.arange(n).reshape(shape).copy(order)`: values, ownership, layout.
+fn check_fresh_arange(
+    a: &va::Array,
+    shape: &[i64],
+    order: Order,
+) -> Result<(), (Property, String)> {
+    let want: Vec<usize> = shape.iter().map(|&e| e as usize).collect();
+    if a.shape() != want.as_slice() {
+        return Err((
+            Property::ResultValues,
+            format!("array has shape {:?}, expected {want:?}", a.shape()),
+        ));
+    }
+    let vals = a.to_vec();
+    if vals.iter().enumerate().any(|(i, &v)| v != i as i64) {
+        return Err((
+            Property::ResultValues,
+            format!("array holds {:?}, expected 0..{}", short(&vals), vals.len()),
+        ));
+    }
+    if !a.owndata() || !a.writeable() {
+        return Err((
+            Property::CopyIndependence,
+            "a new array must own its data and be writeable".into(),
+        ));
+    }
+    let contiguous = if order == Order::F {
+        a.is_f_contiguous()
+    } else {
+        a.is_c_contiguous()
+    };
+    if !contiguous {
+        return Err((
+            Property::Contiguity,
+            format!(
+                "array in order {} is not contiguous that way",
+                order.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The window checks of one array: structure, addresses, bounds,
+/// contiguity. Returns the array with its brute-force addresses.
+fn check_window(name: &str, a: &va::Array) -> Result<Tracked, (Property, String)> {
+    let (shape, strides, offset) = (a.shape(), a.strides(), a.offset());
+    if shape.len() != strides.len() || shape.len() > 64 {
+        return Err((
+            Property::Structure,
+            format!(
+                "`{name}` has shape {shape:?} and strides {strides:?} (at most 64 axes, one stride each)"
+            ),
+        ));
+    }
+    let n: usize = shape.iter().product();
+    let len = a.buffer_len();
+    let c = brute_addresses(shape, strides, offset, false);
+    let mut addrs = Vec::with_capacity(n);
+    for (k, &addr) in c.iter().enumerate() {
+        if addr < 0 || addr >= len as i128 {
+            return Err((
+                Property::InBounds,
+                format!(
+                    "`{name}` (shape {shape:?}, strides {strides:?}, offset {offset}) reaches address {addr} at element {k}, outside its buffer of {len}"
+                ),
+            ));
+        }
+        addrs.push(addr as usize);
+    }
+    let crate_addrs = a.addresses();
+    if crate_addrs.len() != n
+        || crate_addrs
+            .iter()
+            .zip(&addrs)
+            .any(|(&x, &y)| x as i128 != y as i128)
+    {
+        return Err((
+            Property::Addresses,
+            format!(
+                "`{name}`.addresses() = {:?} but offset + Σ i·stride gives {:?}",
+                short_isize(&crate_addrs),
+                short_usize(&addrs)
+            ),
+        ));
+    }
+    let consecutive = |v: &[i128]| v.windows(2).all(|w| w[1] == w[0] + 1);
+    let c_contig = n == 0 || consecutive(&c);
+    let f_contig = n == 0 || consecutive(&brute_addresses(shape, strides, offset, true));
+    if a.is_c_contiguous() != c_contig || a.is_f_contiguous() != f_contig {
+        return Err((
+            Property::Contiguity,
+            format!(
+                "`{name}` (shape {shape:?}, strides {strides:?}) has c_contiguous={} f_contiguous={}, but its addresses are {}C-consecutive and {}F-consecutive",
+                a.is_c_contiguous(),
+                a.is_f_contiguous(),
+                if c_contig { "" } else { "not " },
+                if f_contig { "" } else { "not " },
+            ),
+        ));
+    }
+    let range = match (addrs.iter().min(), addrs.iter().max()) {
+        (Some(&lo), Some(&hi)) => Some((lo, hi)),
+        _ => None,
+    };
+    Ok(Tracked {
+        name: name.to_string(),
+        array: a.clone(),
+        addrs,
+        range,
+    })
+}
+
+/// `offset + Σ i_k·strides[k]` for every index, in C (or F) index order,
+/// computed from scratch for each element (independent of the crate's
+/// incremental walk).
+fn brute_addresses(shape: &[usize], strides: &[isize], offset: isize, f_order: bool) -> Vec<i128> {
+    let n: usize = shape.iter().product();
+    let nd = shape.len();
+    let mut out = Vec::with_capacity(n);
+    let axes: Vec<usize> = if f_order {
+        (0..nd).collect()
+    } else {
+        (0..nd).rev().collect()
+    };
+    for linear in 0..n {
+        let mut rest = linear;
+        let mut addr = offset as i128;
+        for &k in &axes {
+            let i = rest % shape[k];
+            rest /= shape[k];
+            addr += i as i128 * strides[k] as i128;
+        }
+        out.push(addr);
+    }
+    out
+}
+
+/// NumPy's ISFORTRAN from the brute-force definitions.
+fn is_fortran(t: &Tracked) -> bool {
+    let a = &t.array;
+    let n = t.addrs.len();
+    let consecutive = |v: &[i128]| v.windows(2).all(|w| w[1] == w[0] + 1);
+    let c = n == 0 || consecutive(&brute_addresses(a.shape(), a.strides(), a.offset(), false));
+    let f = n == 0 || consecutive(&brute_addresses(a.shape(), a.strides(), a.offset(), true));
+    f && !c
+}
+
+/// The values of a C-order list of `shape` read in F index order.
+fn f_order(shape: &[usize], c_values: &[i64]) -> Vec<i64> {
+    let n = c_values.len();
+    let nd = shape.len();
+    // C strides of the logical index.
+    let mut cst = vec![1usize; nd];
+    for k in (0..nd.saturating_sub(1)).rev() {
+        cst[k] = cst[k + 1] * shape[k + 1];
+    }
+    (0..n)
+        .map(|linear| {
+            let mut rest = linear;
+            let mut pos = 0;
+            for k in 0..nd {
+                pos += (rest % shape[k]) * cst[k];
+                rest /= shape[k];
+            }
+            c_values[pos]
+        })
+        .collect()
+}
+
+/// Broadcasts C-order `values` of `from` to `to` (NumPy's rule: right
+/// aligned, extents equal or 1). With `drop_leading`, leading length-1 axes
+/// of `from` beyond `to`'s rank are dropped first, as assignment does.
+fn broadcast_values(
+    from: &[usize],
+    values: &[i64],
+    to: &[usize],
+    drop_leading: bool,
+) -> Option<Vec<i64>> {
+    let mut from = from;
+    while drop_leading && from.len() > to.len() && from[0] == 1 {
+        from = &from[1..];
+    }
+    if from.len() > to.len() {
+        return None;
+    }
+    let pad = to.len() - from.len();
+    for (k, &e) in from.iter().enumerate() {
+        if e != 1 && e != to[pad + k] {
+            return None;
+        }
+    }
+    let nd = from.len();
+    let mut cst = vec![1usize; nd];
+    for k in (0..nd.saturating_sub(1)).rev() {
+        cst[k] = cst[k + 1] * from[k + 1];
+    }
+    let n: usize = to.iter().product();
+    Some(
+        (0..n)
+            .map(|linear| {
+                let mut rest = linear;
+                let mut pos = 0;
+                for k in (0..to.len()).rev() {
+                    let i = rest % to[k];
+                    rest /= to[k];
+                    if k >= pad && from[k - pad] != 1 {
+                        pos += i * cst[k - pad];
+                    }
+                }
+                values[pos]
+            })
+            .collect(),
+    )
+}
+
+/// Every (buffer, address, old, new) whose value changed.
+fn diff(before: &Memory, after: &Memory) -> Vec<(usize, usize, i64, i64)> {
+    let mut out = Vec::new();
+    for (id, old) in &before.images {
+        let Some(new) = after.images.get(id) else {
+            continue;
+        };
+        for (addr, (o, n)) in old.iter().zip(new).enumerate() {
+            if let (Some(o), Some(n)) = (o, n) {
+                if o != n {
+                    out.push((*id, addr, *o, *n));
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+fn sorted(v: &[i64]) -> Vec<i64> {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v
+}
+
+const SHOWN: usize = 24;
+
+fn short(v: &[i64]) -> Vec<i64> {
+    v.iter().take(SHOWN).copied().collect()
+}
+
+fn short_isize(v: &[isize]) -> Vec<isize> {
+    v.iter().take(SHOWN).copied().collect()
+}
+
+fn short_usize(v: &[usize]) -> Vec<usize> {
+    v.iter().take(SHOWN).copied().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcast_values_follows_numpy() {
+        assert_eq!(
+            broadcast_values(&[3], &[1, 2, 3], &[2, 3], false),
+            Some(vec![1, 2, 3, 1, 2, 3])
+        );
+        assert_eq!(
+            broadcast_values(&[2, 1], &[1, 2], &[2, 3], false),
+            Some(vec![1, 1, 1, 2, 2, 2])
+        );
+        assert_eq!(broadcast_values(&[1, 3], &[1, 2, 3], &[3], false), None);
+        assert_eq!(
+            broadcast_values(&[1, 3], &[1, 2, 3], &[3], true),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(broadcast_values(&[2], &[1, 2], &[3], false), None);
+        assert_eq!(broadcast_values(&[], &[5], &[2], false), Some(vec![5, 5]));
+    }
+
+    #[test]
+    fn f_order_reads_columns_first() {
+        assert_eq!(
+            f_order(&[2, 3], &[0, 1, 2, 3, 4, 5]),
+            vec![0, 3, 1, 4, 2, 5]
+        );
+        assert_eq!(f_order(&[], &[7]), vec![7]);
+    }
+}
