@@ -156,7 +156,9 @@ impl Case {
 
     /// Whether the expectation claims to hold for NumPy `version`.
     pub fn applies_to(&self, version: &str) -> bool {
-        self.numpy.iter().any(|spec| version_matches(spec, version).unwrap_or(false))
+        self.numpy
+            .iter()
+            .any(|spec| version_matches(spec, version).unwrap_or(false))
     }
 
     /// Runs the case's program on `backend` (a rejected program is not run:
@@ -213,21 +215,36 @@ pub fn is_valid_id(id: &str) -> bool {
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
 
 fn parse_case(v: &Json, file: &Path, area: &str, index: usize) -> Result<Case, Problem> {
     let Json::Object(m) = v else {
-        return Err(Problem::new(file, None, format!("[{index}]: a case is an object")));
+        return Err(Problem::new(
+            file,
+            None,
+            format!("[{index}]: a case is an object"),
+        ));
     };
     let id = match m.get("id") {
         Some(Json::String(s)) if is_valid_id(s) => s.clone(),
         Some(Json::String(s)) => {
-            return Err(Problem::new(file, None, format!("[{index}]: malformed id {s:?} (expected VC-0000)")))
+            return Err(Problem::new(
+                file,
+                None,
+                format!("[{index}]: malformed id {s:?} (expected VC-0000)"),
+            ))
         }
-        _ => return Err(Problem::new(file, None, format!("[{index}]: missing string field `id`"))),
+        _ => {
+            return Err(Problem::new(
+                file,
+                None,
+                format!("[{index}]: missing string field `id`"),
+            ))
+        }
     };
     let fail = |msg: String| Problem::new(file, Some(&id), msg);
     let string = |key: &str| -> Result<String, Problem> {
@@ -240,7 +257,11 @@ fn parse_case(v: &Json, file: &Path, area: &str, index: usize) -> Result<Case, P
         match m.get(key) {
             Some(Json::Array(items)) => items
                 .iter()
-                .map(|x| x.as_str().map(str::to_string).ok_or_else(|| fail(format!("`{key}` holds a non-string"))))
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| fail(format!("`{key}` holds a non-string")))
+                })
                 .collect(),
             _ => Err(fail(format!("missing list field `{key}`"))),
         }
@@ -251,7 +272,11 @@ fn parse_case(v: &Json, file: &Path, area: &str, index: usize) -> Result<Case, P
     let (provenance_kind, provenance_numpy) = match m.get("provenance") {
         Some(Json::Object(p)) => match (p.get("kind"), p.get("numpy")) {
             (Some(Json::String(k)), Some(Json::String(n))) => (k.clone(), n.clone()),
-            _ => return Err(fail("`provenance` needs string fields `kind` and `numpy`".into())),
+            _ => {
+                return Err(fail(
+                    "`provenance` needs string fields `kind` and `numpy`".into(),
+                ))
+            }
         },
         _ => return Err(fail("missing object field `provenance`".into())),
     };
@@ -259,7 +284,11 @@ fn parse_case(v: &Json, file: &Path, area: &str, index: usize) -> Result<Case, P
         (Some(p), None) => Program::from_json(p),
         (None, Some(Json::String(t))) => Program::parse(t),
         (None, Some(_)) => return Err(fail("`program_text` must be a string".into())),
-        (Some(_), Some(_)) => return Err(fail("a case has `program` or `program_text`, not both".into())),
+        (Some(_), Some(_)) => {
+            return Err(fail(
+                "a case has `program` or `program_text`, not both".into(),
+            ))
+        }
         (None, None) => return Err(fail("missing field `program`".into())),
     };
     let program = match parsed {
@@ -331,7 +360,11 @@ impl Corpus {
                 }
             };
             let Json::Array(items) = doc else {
-                problems.push(Problem::new(&rel, None, "a case file is a JSON list of cases"));
+                problems.push(Problem::new(
+                    &rel,
+                    None,
+                    "a case file is a JSON list of cases",
+                ));
                 continue;
             };
             let mut cases = Vec::with_capacity(items.len());
@@ -392,6 +425,96 @@ impl Corpus {
         counts
     }
 
+    /// The ids listed in `RETIRED` (removed cases; never reused).
+    pub fn retired(&self) -> Vec<String> {
+        fs::read_to_string(self.root.join("RETIRED"))
+            .map(|t| {
+                t.lines()
+                    .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The next unused case id: one more than the largest id in use or
+    /// retired (ids are never reused).
+    pub fn next_id(&self) -> String {
+        let max = self
+            .cases()
+            .map(|c| c.id.clone())
+            .chain(self.retired())
+            .filter_map(|id| id.strip_prefix("VC-").and_then(|d| d.parse::<u64>().ok()))
+            .max()
+            .unwrap_or(0);
+        format!("VC-{:04}", max + 1)
+    }
+
+    /// Adds a case (e.g. a fuzz regression from `viewcheck::regress`) to
+    /// `cases/<area>/<topic>.json`, creating the file if needed, and writes
+    /// that file in the canonical layout. An `id` that is missing or not a
+    /// well-formed case id is replaced by [`Corpus::next_id`]; the case must
+    /// otherwise load (a `program`, `description`, `features`, `numpy` and
+    /// `provenance` object); `expect` may be left out and filled by
+    /// [`record`]. Returns the case's id.
+    pub fn add_case(&mut self, area: &str, topic: &str, case: Json) -> Result<String, Problem> {
+        let rel = PathBuf::from("cases")
+            .join(area)
+            .join(format!("{topic}.json"));
+        if !is_kebab(area) || !is_kebab(topic) {
+            return Err(Problem::new(
+                &rel,
+                None,
+                "area and topic must be kebab-case",
+            ));
+        }
+        let Json::Object(mut m) = case else {
+            return Err(Problem::new(&rel, None, "a case is an object"));
+        };
+        let id = match m.get("id").and_then(Json::as_str) {
+            Some(i) if is_valid_id(i) => i.to_string(),
+            _ => self.next_id(),
+        };
+        if self.get(&id).is_some() || self.retired().contains(&id) {
+            return Err(Problem::new(
+                &rel,
+                Some(&id),
+                "the id is already used or retired",
+            ));
+        }
+        m.insert("id".into(), Json::from(id.clone()));
+        let parsed = parse_case(&Json::Object(m), &rel, area, 0)?;
+        let index = match self.files.iter().position(|f| f.path == rel) {
+            Some(i) => i,
+            None => {
+                self.files.push(CaseFile {
+                    path: rel.clone(),
+                    cases: Vec::new(),
+                });
+                self.files.sort_by(|a, b| a.path.cmp(&b.path));
+                self.files
+                    .iter()
+                    .position(|f| f.path == rel)
+                    .expect("just added")
+            }
+        };
+        let file = &mut self.files[index];
+        file.cases.push(parsed);
+        let raws: Vec<Json> = file
+            .cases
+            .iter()
+            .map(|c| Json::Object(c.raw.clone()))
+            .collect();
+        let path = self.root.join(&rel);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)
+                .map_err(|e| Problem::new(&rel, None, format!("cannot create: {e}")))?;
+        }
+        fs::write(&path, format_case_file(&raws))
+            .map_err(|e| Problem::new(&rel, None, format!("cannot write: {e}")))?;
+        Ok(id)
+    }
+
     /// The tag list of `FEATURES`: `(tag, meaning)` per non-comment line.
     pub fn feature_list(&self) -> Result<Vec<(String, String)>, Problem> {
         let text = fs::read_to_string(self.root.join("FEATURES"))
@@ -424,7 +547,12 @@ fn parse_version(v: &str) -> Option<Vec<u64>> {
 fn cmp_versions(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
     let n = a.len().max(b.len());
     (0..n)
-        .map(|i| a.get(i).copied().unwrap_or(0).cmp(&b.get(i).copied().unwrap_or(0)))
+        .map(|i| {
+            a.get(i)
+                .copied()
+                .unwrap_or(0)
+                .cmp(&b.get(i).copied().unwrap_or(0))
+        })
         .find(|o| o.is_ne())
         .unwrap_or(std::cmp::Ordering::Equal)
 }
@@ -498,10 +626,20 @@ pub fn derived_features(program: &CaseProgram, expect: Option<&Observation>) -> 
                     add("reshape-copy");
                 }
                 let index = match step {
-                    Step::Index { index, .. } | Step::Assign { index, .. } | Step::AddAssign { index, .. } => index,
+                    Step::Index { index, .. }
+                    | Step::Assign { index, .. }
+                    | Step::AddAssign { index, .. } => index,
                     _ => continue,
                 };
-                if let Step::Assign { value: Value::Var(_), .. } | Step::AddAssign { value: Value::Var(_), .. } = step {
+                if let Step::Assign {
+                    value: Value::Var(_),
+                    ..
+                }
+                | Step::AddAssign {
+                    value: Value::Var(_),
+                    ..
+                } = step
+                {
                     add("value:var");
                 }
                 if index.is_empty() {
@@ -577,7 +715,8 @@ impl SchemaSet {
             let rel = PathBuf::from("schema").join(format!("{name}.schema.json"));
             let text = fs::read_to_string(corpus_root.join(&rel))
                 .map_err(|e| Problem::new(&rel, None, format!("cannot read: {e}")))?;
-            let doc: Json = serde_json::from_str(&text).map_err(|e| Problem::new(&rel, None, format!("invalid JSON: {e}")))?;
+            let doc: Json = serde_json::from_str(&text)
+                .map_err(|e| Problem::new(&rel, None, format!("invalid JSON: {e}")))?;
             let id = doc
                 .get("$id")
                 .and_then(Json::as_str)
@@ -650,17 +789,14 @@ pub fn validate(corpus: &Corpus) -> Vec<Problem> {
             HashSet::new()
         }
     };
-    let retired: HashSet<String> = fs::read_to_string(corpus.root.join("RETIRED"))
-        .map(|t| {
-            t.lines()
-                .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
-                .filter(|l| !l.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let retired: HashSet<String> = corpus.retired().into_iter().collect();
     for file in &corpus.files {
         let text = fs::read_to_string(corpus.root.join(&file.path)).unwrap_or_default();
-        let raws: Vec<Json> = file.cases.iter().map(|c| Json::Object(c.raw.clone())).collect();
+        let raws: Vec<Json> = file
+            .cases
+            .iter()
+            .map(|c| Json::Object(c.raw.clone()))
+            .collect();
         if format_case_file(&raws) != text {
             problems.push(Problem::new(
                 &file.path,
@@ -685,10 +821,16 @@ pub fn validate(corpus: &Corpus) -> Vec<Problem> {
                 p("the description must be one non-empty line".into());
             }
             if !PROVENANCE_KINDS.contains(&case.provenance_kind.as_str()) {
-                p(format!("unknown provenance kind {:?}", case.provenance_kind));
+                p(format!(
+                    "unknown provenance kind {:?}",
+                    case.provenance_kind
+                ));
             }
             if parse_version(&case.provenance_numpy).is_none() {
-                p(format!("provenance.numpy {:?} is not a version", case.provenance_numpy));
+                p(format!(
+                    "provenance.numpy {:?} is not a version",
+                    case.provenance_numpy
+                ));
             }
             if case.numpy.is_empty() {
                 p("`numpy` lists no version".into());
@@ -718,14 +860,16 @@ pub fn validate(corpus: &Corpus) -> Vec<Problem> {
                 (CaseProgram::Valid(_), Some(e)) if e.format_error.is_some() => {
                     p("`expect` has a format_error but the program is valid".into())
                 }
-                (CaseProgram::Rejected(m), Some(e)) if e.format_error.is_none() => {
-                    p(format!("the program is rejected ({m}) but `expect` is a run"))
-                }
-                (CaseProgram::Valid(prog), Some(e)) if e.steps.len() != prog.steps.len() => p(format!(
-                    "`expect` has {} step records for {} steps",
-                    e.steps.len(),
-                    prog.steps.len()
+                (CaseProgram::Rejected(m), Some(e)) if e.format_error.is_none() => p(format!(
+                    "the program is rejected ({m}) but `expect` is a run"
                 )),
+                (CaseProgram::Valid(prog), Some(e)) if e.steps.len() != prog.steps.len() => {
+                    p(format!(
+                        "`expect` has {} step records for {} steps",
+                        e.steps.len(),
+                        prog.steps.len()
+                    ))
+                }
                 _ => {}
             }
         }
@@ -800,6 +944,9 @@ pub struct RecordReport {
     pub unchanged: Vec<String>,
     /// Cases the oracle could not run (left as they were).
     pub failed: Vec<(String, String)>,
+    /// Selected cases whose `numpy` versions exclude the oracle's NumPy
+    /// (left as they were: their expectation belongs to other versions).
+    pub not_applicable: Vec<String>,
     /// Files rewritten, relative to the corpus root.
     pub files_written: Vec<PathBuf>,
 }
@@ -820,7 +967,7 @@ pub mod filter {
 
     /// Cases whose id is in `ids`.
     pub fn ids(ids: &[String]) -> impl Fn(&Case) -> bool + '_ {
-        move |c| ids.iter().any(|i| *i == c.id)
+        move |c| ids.contains(&c.id)
     }
 }
 
@@ -841,8 +988,10 @@ fn binding_order(program: Option<&Json>) -> Vec<String> {
 /// Fills or refreshes `expect` of every case `filter` selects by running its
 /// program on `oracle` (a rejected program records its format error without
 /// running), sets `provenance.numpy` to `numpy_version` and re-derives the
-/// case's `features`, then rewrites every file that holds a recorded case in
-/// the canonical layout. Unselected cases and files are left untouched.
+/// case's `features`. Cases whose `numpy` versions exclude `numpy_version`
+/// are not touched (see [`RecordReport::not_applicable`]). It then rewrites
+/// every file that holds a recorded case in the canonical layout; unselected
+/// cases and other files are left untouched.
 pub fn record(
     corpus: &mut Corpus,
     oracle: &dyn Backend,
@@ -855,6 +1004,10 @@ pub fn record(
         let mut touched = false;
         for case in &mut file.cases {
             if !filter(case) {
+                continue;
+            }
+            if !case.applies_to(numpy_version) {
+                report.not_applicable.push(case.id.clone());
                 continue;
             }
             let obs = match case.run(oracle) {
@@ -879,8 +1032,13 @@ pub fn record(
                     *m = with;
                 }
             }
-            let parsed = Observation::from_json(&obs_json)
-                .map_err(|e| Problem::new(&file.path, Some(&case.id), format!("recorded observation: {e}")))?;
+            let parsed = Observation::from_json(&obs_json).map_err(|e| {
+                Problem::new(
+                    &file.path,
+                    Some(&case.id),
+                    format!("recorded observation: {e}"),
+                )
+            })?;
             match (&case.expect, case.raw.get("expect")) {
                 (None, _) => report.new.push(case.id.clone()),
                 (Some(old), old_json) => {
@@ -911,7 +1069,11 @@ pub fn record(
             touched = true;
         }
         if touched {
-            let raws: Vec<Json> = file.cases.iter().map(|c| Json::Object(c.raw.clone())).collect();
+            let raws: Vec<Json> = file
+                .cases
+                .iter()
+                .map(|c| Json::Object(c.raw.clone()))
+                .collect();
             let path = corpus.root.join(&file.path);
             fs::write(&path, format_case_file(&raws))
                 .map_err(|e| Problem::new(&file.path, None, format!("cannot write: {e}")))?;
@@ -1115,7 +1277,14 @@ fn write_inline(v: &Json, ctx: Ctx, list_ctx: Ctx, binding: &[String], out: &mut
 
 /// Writes the value of `key` inside a `program` / `expect` object: `steps`
 /// one element per line, `arrays` one name per line, the rest inline.
-fn write_member(key: &str, v: &Json, ctx: Ctx, binding: &[String], indent: usize, out: &mut String) {
+fn write_member(
+    key: &str,
+    v: &Json,
+    ctx: Ctx,
+    binding: &[String],
+    indent: usize,
+    out: &mut String,
+) {
     let pad = " ".repeat(indent);
     match (key, v) {
         ("steps", Json::Array(items)) if !items.is_empty() => {
@@ -1209,13 +1378,15 @@ pub fn format_case_file(cases: &[Json]) -> String {
 // ---------------------------------------------------------------------------
 // The rules catalog
 
-/// One rule of `corpus/RULES.md`.
+/// One rule of `corpus/RULES.md`: a NumPy rule (`R-AREA-N`) or one of
+/// viewcheck's own format rules (`V-AREA-N`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
-    /// E.g. `R-VIEW-3`.
+    /// E.g. `R-RESHAPE-3` or `V-FORMAT-1`.
     pub id: String,
     pub title: String,
-    /// `documented by NumPy`, `NumPy implementation detail` or `NumPy deviation`.
+    /// `documented by NumPy`, `NumPy implementation detail` or `NumPy
+    /// deviation` for `R-` rules; `viewcheck format rule` for `V-` rules.
     pub label: Option<String>,
     /// Case ids on the rule's `Cases:` line.
     pub cases: Vec<String>,
@@ -1223,8 +1394,15 @@ pub struct Rule {
     pub functions: Vec<(String, String)>,
 }
 
-/// The three labels a rule may carry.
-pub const RULE_LABELS: [&str; 3] = ["documented by NumPy", "NumPy implementation detail", "NumPy deviation"];
+/// The three labels a NumPy rule (`R-...`) may carry.
+pub const RULE_LABELS: [&str; 3] = [
+    "documented by NumPy",
+    "NumPy implementation detail",
+    "NumPy deviation",
+];
+
+/// The label of viewcheck's own format rules (`V-...`).
+pub const FORMAT_RULE_LABEL: &str = "viewcheck format rule";
 
 fn case_ids_in(text: &str) -> Vec<String> {
     let b = text.as_bytes();
@@ -1248,7 +1426,7 @@ fn case_ids_in(text: &str) -> Vec<String> {
 }
 
 /// Parses the rules of `RULES.md`: a rule starts at a heading `### R-AREA-N
-/// Title`; its label is the first line that is `*<label>*`; `Cases:` and
+/// Title` (or `### V-AREA-N Title`); its label is the first line that is `*<label>*`; `Cases:` and
 /// `Implemented by:` lines (optionally list items) give case ids and
 /// backticked `path: function` links.
 pub fn parse_rules(text: &str) -> Vec<Rule> {
@@ -1258,10 +1436,13 @@ pub fn parse_rules(text: &str) -> Vec<Rule> {
         if let Some(h) = t.strip_prefix("### ") {
             let h = h.trim();
             let (id, title) = h.split_once(char::is_whitespace).unwrap_or((h, ""));
-            if id.starts_with("R-") {
+            if id.starts_with("R-") || id.starts_with("V-") {
                 rules.push(Rule {
                     id: id.to_string(),
-                    title: title.trim_start_matches(['·', '-', ':', ' ']).trim().to_string(),
+                    title: title
+                        .trim_start_matches(['·', '-', ':', ' '])
+                        .trim()
+                        .to_string(),
                     label: None,
                     cases: Vec::new(),
                     functions: Vec::new(),
@@ -1272,7 +1453,9 @@ pub fn parse_rules(text: &str) -> Vec<Rule> {
         if t.starts_with('#') {
             continue;
         }
-        let Some(rule) = rules.last_mut() else { continue };
+        let Some(rule) = rules.last_mut() else {
+            continue;
+        };
         let item = t.trim_start_matches(['-', '*']).trim_start();
         if rule.label.is_none() {
             if let Some(l) = t.strip_prefix('*').and_then(|l| l.strip_suffix('*')) {
@@ -1287,7 +1470,8 @@ pub fn parse_rules(text: &str) -> Vec<Rule> {
         } else if let Some(rest) = item.strip_prefix("Implemented by:") {
             for part in rest.split('`').skip(1).step_by(2) {
                 if let Some((p, f)) = part.split_once(':') {
-                    rule.functions.push((p.trim().to_string(), f.trim().to_string()));
+                    rule.functions
+                        .push((p.trim().to_string(), f.trim().to_string()));
                 }
             }
         }
@@ -1304,7 +1488,10 @@ fn defines(source: &str, function: &str) -> bool {
     };
     let is_fn = |line: &str| {
         let l = line.trim_start();
-        let l = l.strip_prefix("pub ").or_else(|| l.strip_prefix("pub(crate) ")).unwrap_or(l);
+        let l = l
+            .strip_prefix("pub ")
+            .or_else(|| l.strip_prefix("pub(crate) "))
+            .unwrap_or(l);
         l.strip_prefix("fn ")
             .is_some_and(|r| r.starts_with(name) && r[name.len()..].starts_with(['(', '<']))
     };
@@ -1328,7 +1515,8 @@ fn defines(source: &str, function: &str) -> bool {
 }
 
 /// Checks `RULES.md` against the corpus and the sources: every rule has a
-/// well-formed unique id, one of the three labels, at least two case ids
+/// well-formed unique id, an allowed label (one of [`RULE_LABELS`] for
+/// `R-` rules, [`FORMAT_RULE_LABEL`] for `V-` rules), at least two case ids
 /// that exist, and at least one `Implemented by:` link whose file exists
 /// under `workspace` and defines the function; every case id mentioned
 /// anywhere in the text exists.
@@ -1345,6 +1533,7 @@ pub fn check_catalog(corpus: &Corpus, rules_text: &str, workspace: &Path) -> Vec
         let well_formed = {
             let parts: Vec<&str> = r.id.split('-').collect();
             parts.len() == 3
+                && (parts[0] == "R" || parts[0] == "V")
                 && parts[1].bytes().all(|b| b.is_ascii_uppercase())
                 && !parts[1].is_empty()
                 && !parts[2].is_empty()
@@ -1356,14 +1545,26 @@ pub fn check_catalog(corpus: &Corpus, rules_text: &str, workspace: &Path) -> Vec
         if !seen.insert(r.id.clone()) {
             problems.push(format!("{}: defined twice", r.id));
         }
+        let allowed: &[&str] = if r.id.starts_with("V-") {
+            &[FORMAT_RULE_LABEL]
+        } else {
+            &RULE_LABELS
+        };
         match &r.label {
-            Some(l) if RULE_LABELS.contains(&l.as_str()) => {}
+            Some(l) if allowed.contains(&l.as_str()) => {}
             Some(l) => problems.push(format!("{}: unknown label {l:?}", r.id)),
-            None => problems.push(format!("{}: no label line (*documented by NumPy*, ...)", r.id)),
+            None => problems.push(format!(
+                "{}: no label line (*documented by NumPy*, ...)",
+                r.id
+            )),
         }
         let distinct: BTreeSet<&String> = r.cases.iter().collect();
         if distinct.len() < 2 {
-            problems.push(format!("{}: links {} case(s); at least 2 are required", r.id, distinct.len()));
+            problems.push(format!(
+                "{}: links {} case(s); at least 2 are required",
+                r.id,
+                distinct.len()
+            ));
         }
         for c in &r.cases {
             if !ids.contains(c.as_str()) {
@@ -1426,13 +1627,139 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].label.as_deref(), Some("documented by NumPy"));
         assert_eq!(r[0].cases, ["VC-0001", "VC-0002"]);
-        assert_eq!(r[0].functions[1], ("arrays/src/layout.rs".into(), "slice_indices".into()));
+        assert_eq!(
+            r[0].functions[1],
+            ("arrays/src/layout.rs".into(), "slice_indices".into())
+        );
         assert_eq!(case_ids_in(text), ["VC-0009", "VC-0001", "VC-0002"]);
         let src = "impl Array {\n    pub fn get(&self) {}\n}\npub fn slice_indices() {}\n";
         assert!(defines(src, "Array::get"));
         assert!(defines(src, "slice_indices"));
         assert!(!defines(src, "Array::slice_indices"));
         assert!(!defines(src, "get_x"));
+    }
+
+    /// A scratch corpus directory with the real schemas and FEATURES.
+    fn scratch(name: &str, cases: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("viewcheck-corpus-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("cases/demo")).unwrap();
+        fs::create_dir_all(dir.join("schema")).unwrap();
+        for f in ["program", "observation", "case"] {
+            let rel = format!("schema/{f}.schema.json");
+            fs::copy(default_dir().join(&rel), dir.join(&rel)).unwrap();
+        }
+        fs::copy(default_dir().join("FEATURES"), dir.join("FEATURES")).unwrap();
+        fs::write(dir.join("cases/demo/t.json"), cases).unwrap();
+        dir
+    }
+
+    #[test]
+    fn record_validate_verify_round_trip() {
+        use crate::backend::StridedBackend;
+        let cases = r#"[
+          {"id": "VC-0001", "description": "a view", "features": [], "numpy": [">=2.4.6,<2.5"],
+           "provenance": {"kind": "hand-written", "numpy": "2.4.6"},
+           "program": {"format": 1, "steps": [{"op": "array", "out": "a", "shape": [2, 3]},
+                                               {"op": "index", "out": "b", "src": "a", "index": [1]}]}},
+          {"id": "VC-0002", "description": "rejected", "features": ["seed-claim"], "numpy": ["2.4.6"],
+           "provenance": {"kind": "hand-written", "numpy": "2.4.6"},
+           "program": {"format": 1, "steps": [{"op": "copy", "out": "b", "src": "a"}]}},
+          {"id": "VC-0003", "description": "old numpy only", "features": [], "numpy": ["<2"],
+           "provenance": {"kind": "hand-written", "numpy": "1.26.4"},
+           "program_text": "{"}
+        ]"#;
+        let dir = scratch("record", cases);
+        let mut c = Corpus::load(&dir).unwrap();
+        assert_eq!(c.len(), 3);
+        let oracle = StridedBackend;
+        let r = record(&mut c, &oracle, "2.4.6", &filter::all).unwrap();
+        assert_eq!(r.new, ["VC-0001", "VC-0002"]);
+        assert_eq!(r.not_applicable, ["VC-0003"]);
+        let text = fs::read_to_string(dir.join("cases/demo/t.json")).unwrap();
+        let c = Corpus::load(&dir).unwrap();
+        assert_eq!(
+            c.get("VC-0002").unwrap().features,
+            ["format-error", "seed-claim"]
+        );
+        assert!(c
+            .get("VC-0002")
+            .unwrap()
+            .expect
+            .as_ref()
+            .unwrap()
+            .format_error
+            .is_some());
+        let problems: Vec<String> = validate(&c).iter().map(|p| p.to_string()).collect();
+        // VC-0003 stays unrecorded (it is for NumPy < 2); nothing else is wrong.
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("VC-0003") && problems[0].contains("not recorded"));
+        assert!(verify(&c, &oracle, "2.4.6").is_empty());
+        // Re-recording changes no byte.
+        let mut c = c;
+        let r = record(
+            &mut c,
+            &oracle,
+            "2.4.6",
+            &filter::ids(&["VC-0001".to_string()]),
+        )
+        .unwrap();
+        assert_eq!(r.unchanged, ["VC-0001"]);
+        assert_eq!(
+            fs::read_to_string(dir.join("cases/demo/t.json")).unwrap(),
+            text
+        );
+        // A tampered expectation is drift, and re-recording reports the change.
+        fs::write(
+            dir.join("cases/demo/t.json"),
+            text.replace("[3, 4, 5]", "[3, 4, 6]"),
+        )
+        .unwrap();
+        let mut c = Corpus::load(&dir).unwrap();
+        let drift = verify(&c, &oracle, "2.4.6");
+        assert_eq!(drift.len(), 1);
+        assert_eq!(
+            drift[0].diffs[0].to_string(),
+            "arrays.b.values[2]: expected 6 got 5"
+        );
+        let r = record(&mut c, &oracle, "2.4.6", &filter::all).unwrap();
+        assert_eq!(r.changed.len(), 1);
+        assert_eq!(
+            fs::read_to_string(dir.join("cases/demo/t.json")).unwrap(),
+            text
+        );
+        // A new case gets the next id after the largest one in use.
+        let new_case = serde_json::json!({"id": "fuzz-XXXX", "description": "added",
+            "features": [], "numpy": [">=2.4.6,<2.5"],
+            "provenance": {"kind": "fuzz", "numpy": "2.4.6"},
+            "program": {"format": 1, "steps": [{"op": "array", "out": "a", "shape": [2]}]}});
+        assert_eq!(
+            c.add_case("regressions", "fuzz", new_case).unwrap(),
+            "VC-0004"
+        );
+        let r = record(&mut c, &oracle, "2.4.6", &filter::unrecorded).unwrap();
+        assert_eq!(r.new, ["VC-0004"]);
+        let c = Corpus::load(&dir).unwrap();
+        assert_eq!(c.get("VC-0004").unwrap().area, "regressions");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn load_rejects_duplicate_and_malformed_ids() {
+        let cases = r#"[
+          {"id": "VC-0001", "description": "x", "features": [], "numpy": ["2.4.6"],
+           "provenance": {"kind": "hand-written", "numpy": "2.4.6"}, "program": {"format": 1, "steps": []}},
+          {"id": "VC-0001", "description": "y", "features": [], "numpy": ["2.4.6"],
+           "provenance": {"kind": "hand-written", "numpy": "2.4.6"}, "program": {"format": 1, "steps": []}},
+          {"id": "VC-1", "description": "z", "features": [], "numpy": ["2.4.6"],
+           "provenance": {"kind": "hand-written", "numpy": "2.4.6"}, "program": {"format": 1, "steps": []}}
+        ]"#;
+        let dir = scratch("ids", cases);
+        let err = Corpus::load(&dir).unwrap_err().to_string();
+        assert!(err.contains("VC-0001: duplicate id"), "{err}");
+        assert!(err.contains("malformed id \"VC-1\""), "{err}");
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

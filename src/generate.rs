@@ -59,8 +59,9 @@ use crate::backend::{self, Binding, Env};
 use crate::format::{Item, NdList, Order, Program, Step, Value, MAX_INT};
 
 /// Knobs of the generator. The defaults keep arrays small (at most 4 axes of
-/// extent at most 5 and 200 elements at creation) and programs short (4 to 20
-/// steps), which is where the interesting layouts are dense.
+/// extent at most 5, or now and then one or two axes of extent up to 24, and
+/// at most 200 elements at creation) and programs short (4 to 20 steps),
+/// which is where the interesting layouts are dense.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GenConfig {
     /// Fewest steps of a program (helper steps included).
@@ -76,6 +77,13 @@ pub struct GenConfig {
     pub max_elements: usize,
     /// Most elements of the broadcast shape of the index arrays of one index.
     pub max_index_elements: usize,
+    /// Probability (0..1) that an `array` step instead has one or two long
+    /// axes (extents up to [`GenConfig::long_extent`], still at most
+    /// `max_elements` elements), so that strides and offsets get large
+    /// enough for non-trivial overlap problems.
+    pub long_rate: f64,
+    /// Largest extent of a long axis.
+    pub long_extent: usize,
     /// Probability (0..1) that a step is made deliberately invalid.
     pub invalid_rate: f64,
     /// Probability (0..1) that a step uses a failed or scalar name as its
@@ -93,15 +101,18 @@ impl Default for GenConfig {
             max_extent: 5,
             max_elements: 200,
             max_index_elements: 12,
+            long_rate: 0.1,
+            long_extent: 24,
             invalid_rate: 0.1,
             skip_rate: 0.03,
         }
     }
 }
 
-/// How many bytes [`program_for_case`] feeds to [`generate`]; more than any
-/// default-config program consumes.
-pub const CASE_BYTES: usize = 8192;
+/// How many bytes [`program_for_case`] feeds to [`generate`]: several times
+/// what a default-config program consumes (a few hundred bytes on average,
+/// under 1 KiB in 5,000 samples).
+pub const CASE_BYTES: usize = 4096;
 
 /// The SplitMix64 step: advances `state` and returns the next output.
 pub fn splitmix64(state: &mut u64) -> u64 {
@@ -295,7 +306,12 @@ impl Gen<'_, '_, '_> {
     fn interest(a: &Array) -> u32 {
         let st = a.strides();
         let sh = a.shape();
-        let mut w = 1;
+        if a.size() <= 1 {
+            // Empty and one-element arrays are traps too, but they are
+            // easily reached and mask everything else.
+            return 1;
+        }
+        let mut w = 2;
         if st.iter().zip(sh).any(|(&s, &n)| s < 0 && n > 1) {
             w += 2;
         }
@@ -329,7 +345,8 @@ impl Gen<'_, '_, '_> {
         if cands.is_empty() {
             return None;
         }
-        if self.chance(0.35) {
+        let last_is_small = cands.last().is_some_and(|(_, a)| a.size() <= 1);
+        if self.chance(if last_is_small { 0.1 } else { 0.35 }) {
             return cands.pop();
         }
         let weights: Vec<u32> = cands.iter().map(|(_, a)| Self::interest(a)).collect();
@@ -365,9 +382,17 @@ impl Gen<'_, '_, '_> {
 
     /// A random array shape within the configured limits.
     fn gen_shape(&mut self) -> Vec<usize> {
-        let w = [1, 4, 5, 4, 3, 1];
-        let nd = self.weighted(&w[..=self.cfg.max_ndim.min(5)]);
-        let mut shape: Vec<usize> = (0..nd).map(|_| self.extent(self.cfg.max_extent)).collect();
+        let mut shape: Vec<usize> = if self.cfg.max_ndim >= 1 && self.chance(self.cfg.long_rate) {
+            let nd = 1 + self.below(self.cfg.max_ndim.min(2));
+            let lo = self.cfg.max_extent.min(self.cfg.long_extent) as i64;
+            (0..nd)
+                .map(|_| self.range(lo, self.cfg.long_extent as i64) as usize)
+                .collect()
+        } else {
+            let w = [1, 4, 5, 4, 3, 1];
+            let nd = self.weighted(&w[..=self.cfg.max_ndim.min(5)]);
+            (0..nd).map(|_| self.extent(self.cfg.max_extent)).collect()
+        };
         while shape.iter().product::<usize>() > self.cfg.max_elements {
             let (i, _) = shape
                 .iter()
@@ -550,7 +575,11 @@ impl Gen<'_, '_, '_> {
 
     fn gen_array(&mut self) {
         let shape = self.gen_shape();
-        let order = if self.chance(0.35) { Order::F } else { Order::C };
+        let order = if self.chance(0.35) {
+            Order::F
+        } else {
+            Order::C
+        };
         let out = self.fresh_name();
         self.push(Step::Array {
             out,
@@ -654,14 +683,22 @@ impl Gen<'_, '_, '_> {
             return match self.below(4) {
                 0 => vec![size as i64 + 1],
                 1 => {
-                    let mut f: Vec<i64> = self.factorize(size.max(1)).iter().map(|&e| e as i64).collect();
+                    let mut f: Vec<i64> = self
+                        .factorize(size.max(1))
+                        .iter()
+                        .map(|&e| e as i64)
+                        .collect();
                     f.push(-1);
                     f.insert(0, -1);
                     f
                 }
                 2 => vec![0, -1],
                 _ => {
-                    let mut f: Vec<i64> = self.factorize(size.max(1)).iter().map(|&e| e as i64).collect();
+                    let mut f: Vec<i64> = self
+                        .factorize(size.max(1))
+                        .iter()
+                        .map(|&e| e as i64)
+                        .collect();
                     let i = self.below(f.len());
                     f[i] += 1;
                     if size > 1 && self.chance(0.5) {
@@ -692,7 +729,11 @@ impl Gen<'_, '_, '_> {
         let mut s: Vec<i64> = f.iter().map(|&e| e as i64).collect();
         if self.chance(0.3) {
             let i = self.below(s.len());
-            s[i] = if self.chance(0.8) { -1 } else { -self.range(2, 9) };
+            s[i] = if self.chance(0.8) {
+                -1
+            } else {
+                -self.range(2, 9)
+            };
         }
         s
     }
@@ -730,7 +771,11 @@ impl Gen<'_, '_, '_> {
     fn gen_expand_dims(&mut self, n: usize, invalid: bool) -> Vec<i64> {
         let k = self.weighted(&[1, 6, 3]);
         let m = n + k;
-        let mut axes: Vec<i64> = self.distinct(m, k).iter().map(|&a| self.repr_axis(a, m)).collect();
+        let mut axes: Vec<i64> = self
+            .distinct(m, k)
+            .iter()
+            .map(|&a| self.repr_axis(a, m))
+            .collect();
         if invalid {
             // One more axis: the result would have `m + 1` axes.
             if k >= 1 && self.chance(0.5) {
@@ -1065,8 +1110,16 @@ impl Gen<'_, '_, '_> {
         }
         let n = shape.len();
         let use_ell = self.chance(0.25);
-        let consumed = if self.chance(0.65) { n } else { self.below(n + 1) };
-        let e = if use_ell { self.below(consumed + 1) } else { consumed };
+        let consumed = if self.chance(0.65) {
+            n
+        } else {
+            self.below(n + 1)
+        };
+        let e = if use_ell {
+            self.below(consumed + 1)
+        } else {
+            consumed
+        };
         let axes: Vec<usize> = (0..e).chain(n - (consumed - e)..n).collect();
         let allow_adv = self.chance(0.55);
         let mut kinds: Vec<K> = Vec::with_capacity(consumed);
@@ -1075,7 +1128,8 @@ impl Gen<'_, '_, '_> {
             let ax = axes[i];
             let d = shape[ax];
             let k = if allow_adv {
-                [K::Slice, K::Int, K::Array, K::Mask, K::Array0d][self.weighted(&[40, 12, 28, 12, 5])]
+                [K::Slice, K::Int, K::Array, K::Mask, K::Array0d]
+                    [self.weighted(&[40, 12, 28, 12, 5])]
             } else {
                 [K::Slice, K::Int][self.weighted(&[70, 30])]
             };
@@ -1110,7 +1164,11 @@ impl Gen<'_, '_, '_> {
             }
         }
         let has_array = kinds.contains(&K::Array);
-        let b = if has_array { self.gen_bshape() } else { Vec::new() };
+        let b = if has_array {
+            self.gen_bshape()
+        } else {
+            Vec::new()
+        };
         // The length every (non-1) advanced dimension must have.
         let mut want: Option<usize> = b.last().copied().filter(|&l| l != 1);
         let mut slots = Vec::new();
@@ -1161,7 +1219,10 @@ impl Gen<'_, '_, '_> {
             i += if kinds[i] == K::Mask2 { 2 } else { 1 };
         }
         if use_ell {
-            let pos = slots.iter().filter(|s| s.axis.is_some_and(|a| a < e)).count();
+            let pos = slots
+                .iter()
+                .filter(|s| s.axis.is_some_and(|a| a < e))
+                .count();
             slots.insert(
                 pos,
                 Slot {
@@ -1238,6 +1299,28 @@ impl Gen<'_, '_, '_> {
                 let i = self.pick(&consuming);
                 let ax = slots[i].axis.expect("consuming");
                 let v = self.oob_value(shape[ax]);
+                if consuming.len() >= 2 && self.chance(0.3) {
+                    // ... next to an empty index array: the broadcast index
+                    // is empty, and NumPy then checks no bounds at all.
+                    let j = *consuming.iter().find(|&&j| j != i).expect("two");
+                    slots[j].item = Item::Array(NdList {
+                        shape: vec![0],
+                        data: vec![],
+                    });
+                    for (k, s) in slots.iter_mut().enumerate() {
+                        if k != j
+                            && matches!(s.item, Item::Array(_) | Item::Mask(_))
+                            && s.axis.is_some()
+                        {
+                            s.item = Item::Slice(None, None, None);
+                        }
+                    }
+                    slots[i].item = Item::Array(NdList {
+                        shape: vec![1],
+                        data: vec![v],
+                    });
+                    return;
+                }
                 if let Item::Array(a) = &mut slots[i].item {
                     if !a.data.is_empty() {
                         let k = self.below(a.data.len());
@@ -1273,7 +1356,11 @@ impl Gen<'_, '_, '_> {
                 };
                 let ax = i.and_then(|i| slots[i].axis).unwrap_or(0);
                 let d = shape[ax];
-                let len = if d > 0 && self.chance(0.5) { d - 1 } else { d + 1 };
+                let len = if d > 0 && self.chance(0.5) {
+                    d - 1
+                } else {
+                    d + 1
+                };
                 let count = self.below(len + 1);
                 let m = self.mask_with_count(&[len], count);
                 for s in slots.iter_mut() {
@@ -1299,8 +1386,12 @@ impl Gen<'_, '_, '_> {
                 );
                 let li = 2 + self.below(2);
                 let lj = if li == 2 { 3 } else { 2 };
-                let vi = (0..li).map(|_| self.idx_value(di, false)).collect::<Vec<_>>();
-                let vj = (0..lj).map(|_| self.idx_value(dj, false)).collect::<Vec<_>>();
+                let vi = (0..li)
+                    .map(|_| self.idx_value(di, false))
+                    .collect::<Vec<_>>();
+                let vj = (0..lj)
+                    .map(|_| self.idx_value(dj, false))
+                    .collect::<Vec<_>>();
                 slots[i].item = Item::Array(NdList {
                     shape: vec![li],
                     data: vi,
@@ -1462,7 +1553,11 @@ impl Gen<'_, '_, '_> {
                 _ => t.to_vec(),
             };
         }
-        let drop = if self.chance(0.7) { 0 } else { self.below(t.len() + 1) };
+        let drop = if self.chance(0.7) {
+            0
+        } else {
+            self.below(t.len() + 1)
+        };
         let mut v: Vec<usize> = t[drop..].to_vec();
         for e in v.iter_mut() {
             if self.chance(0.15) {
@@ -1502,12 +1597,183 @@ impl Gen<'_, '_, '_> {
         t
     }
 
+    /// A writeable 1-d array of at least 2 elements (creating one if there
+    /// is none, or now and then anyway).
+    fn writeable_1d(&mut self) -> (String, Array) {
+        let found = if self.chance(0.8) {
+            self.pick_array(&|a| a.writeable() && a.ndim() == 1 && a.size() >= 2)
+        } else {
+            None
+        };
+        if let Some(f) = found {
+            return f;
+        }
+        let n = self.range(4, self.cfg.long_extent.max(4) as i64);
+        let name = self.fresh_name();
+        self.push(Step::Array {
+            out: name.clone(),
+            shape: vec![n],
+            order: Order::C,
+        });
+        match self.env.get(&name) {
+            Some(Binding::Array(a)) => (name, a.clone()),
+            _ => unreachable!("an array step binds its name"),
+        }
+    }
+
+    /// A slice of an axis of extent `len` selecting `k` elements with step
+    /// `step` (`|step| * (k - 1) < len`), at a random position.
+    fn slice_of(&mut self, len: usize, k: usize, step: i64) -> Item {
+        let span = step.abs() * (k as i64 - 1);
+        let l = len as i64;
+        if step > 0 {
+            let start = self.range(0, l - 1 - span);
+            Item::Slice(Some(start), Some(start + span + 1), Some(step))
+        } else {
+            let start = self.range(span, l - 1);
+            let stop = start - span - 1;
+            Item::Slice(Some(start), (stop >= 0).then_some(stop), Some(step))
+        }
+    }
+
+    /// The writes where NumPy's raw behaviour deviates from the documented
+    /// semantics (format 1 `numpy_deviation`), built on purpose: 1-d slice
+    /// assignment from an overlapping slice with another step, full-shape
+    /// mask assignment from an overlapping 1-d view, and duplicate n-d
+    /// fancy targets with F-ordered or reversed values.
+    fn gen_special_write(&mut self, add: bool) {
+        let kind = self.below(3);
+        let (dst, index, value) = match kind {
+            0 | 1 => {
+                let (dst, a) = self.writeable_1d();
+                let len = a.size();
+                let (index, k) = if kind == 0 {
+                    let s1 = self.pick(&[1i64, 2, 3, -1, -2]);
+                    let kmax = (len - 1) / s1.unsigned_abs() as usize + 1;
+                    let k = self.range(2, kmax.max(2) as i64) as usize;
+                    (vec![self.slice_of(len, k, s1)], k)
+                } else {
+                    let k = self.range(1, len as i64) as usize;
+                    (vec![Item::Mask(self.mask_with_count(&[len], k))], k)
+                };
+                let steps: Vec<i64> = [1i64, 2, 3, -1, -2, -3]
+                    .into_iter()
+                    .filter(|s| s.unsigned_abs() as usize * (k - 1) < len)
+                    .collect();
+                let mut s2 = self.pick(&steps);
+                let mut item = self.slice_of(len, k, s2);
+                if let [Item::Slice(Some(start1), _, Some(s1))] = index.as_slice() {
+                    // Mostly the NumPy gap: the same direction, another
+                    // stride magnitude, starting close to the destination.
+                    let same: Vec<i64> = steps
+                        .iter()
+                        .copied()
+                        .filter(|s| s.signum() == s1.signum() && s != s1)
+                        .collect();
+                    if !same.is_empty() && self.chance(0.7) {
+                        s2 = self.pick(&same);
+                        let span = s2.abs() * (k as i64 - 1);
+                        let (lo, hi) = if s2 > 0 {
+                            (0, len as i64 - 1 - span)
+                        } else {
+                            (span, len as i64 - 1)
+                        };
+                        let start = (start1 + self.range(-2, 2)).clamp(lo, hi);
+                        let stop = start + s2.signum() * (span + 1);
+                        item = Item::Slice(Some(start), (stop >= 0).then_some(stop), Some(s2));
+                    }
+                }
+                let v = self.fresh_name();
+                self.push(Step::Index {
+                    out: v.clone(),
+                    src: dst.clone(),
+                    index: vec![item],
+                });
+                (dst, index, Value::Var(v))
+            }
+            _ => {
+                let Some((dst, a)) =
+                    self.pick_array(&|a| a.writeable() && a.ndim() >= 1 && a.shape()[0] >= 1)
+                else {
+                    return self.gen_array();
+                };
+                let d = a.shape()[0];
+                let b = if self.chance(0.5) {
+                    vec![2, 2]
+                } else {
+                    vec![2, 3]
+                };
+                let hi = (d as i64 - 1).min(1);
+                let data: Vec<i64> = (0..b.iter().product::<usize>())
+                    .map(|_| self.range(0, hi))
+                    .collect();
+                let index = vec![Item::Array(NdList {
+                    shape: b.clone(),
+                    data,
+                })];
+                let mut t = b;
+                t.extend_from_slice(&a.shape()[1..]);
+                if t.iter().product::<usize>() > self.cfg.max_elements {
+                    return self.gen_array();
+                }
+                let v = if self.chance(0.5) {
+                    // Built transposed: an F-ordered value.
+                    let mut r: Vec<i64> = t.iter().map(|&e| e as i64).collect();
+                    r.reverse();
+                    let base = self.fresh_name();
+                    self.push(Step::Array {
+                        out: base.clone(),
+                        shape: r,
+                        order: Order::C,
+                    });
+                    let v = self.fresh_name();
+                    self.push(Step::Transpose {
+                        out: v.clone(),
+                        src: base,
+                        axes: None,
+                    });
+                    v
+                } else {
+                    // Reversed along the index axes.
+                    let base = self.fresh_name();
+                    let order = if self.chance(0.5) { Order::F } else { Order::C };
+                    self.push(Step::Array {
+                        out: base.clone(),
+                        shape: t.iter().map(|&e| e as i64).collect(),
+                        order,
+                    });
+                    let v = self.fresh_name();
+                    let rev = Item::Slice(None, None, Some(-1));
+                    self.push(Step::Index {
+                        out: v.clone(),
+                        src: base,
+                        index: vec![rev.clone(), rev],
+                    });
+                    v
+                };
+                (dst, index, Value::Var(v))
+            }
+        };
+        self.push(if add {
+            Step::AddAssign { dst, index, value }
+        } else {
+            Step::Assign { dst, index, value }
+        });
+    }
+
     fn gen_write(&mut self, add: bool, invalid: bool, max_steps: usize) {
+        if !invalid && self.steps.len() + 4 <= max_steps && self.chance(0.15) {
+            return self.gen_special_write(add);
+        }
         // What is wrong (when `invalid`): a read-only destination, the
         // index, the value; sometimes two of them (which error wins matters).
         let (ro, bad_index, bad_value) = if invalid {
             let first = self.below(3);
-            let second = if self.chance(0.25) { self.below(3) } else { first };
+            let second = if self.chance(0.25) {
+                self.below(3)
+            } else {
+                first
+            };
             let has = |k| first == k || second == k;
             (has(0), has(1), has(2))
         } else {

@@ -47,8 +47,7 @@
 //! assert_eq!(check_program(&p), Ok(()));
 //! ```
 
-use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -183,7 +182,53 @@ struct Tracked {
 /// The values of every address some name reaches, per buffer.
 #[derive(Clone, Default)]
 struct Memory {
-    images: HashMap<usize, Vec<Option<i64>>>,
+    images: Vec<Image>,
+}
+
+/// One buffer's known values.
+#[derive(Clone)]
+struct Image {
+    /// `Array::buffer_id` of the buffer.
+    id: usize,
+    /// The value at each address some name reaches (`None`: unreached).
+    cells: Vec<Option<i64>>,
+    /// Tracked arrays whose addresses together cover every reached address:
+    /// rereading them is enough to notice any change of the buffer.
+    reps: Vec<usize>,
+}
+
+impl Memory {
+    fn image(&self, id: usize) -> Option<&Image> {
+        self.images.iter().find(|im| im.id == id)
+    }
+}
+
+/// A reusable "is this address marked" set: one stamp per address, so that
+/// clearing it is one increment.
+#[derive(Default)]
+struct Marks {
+    stamp: Vec<u32>,
+    now: u32,
+}
+
+impl Marks {
+    fn set(&mut self, addrs: &[usize], buffer_len: usize) {
+        if self.stamp.len() < buffer_len {
+            self.stamp.resize(buffer_len, 0);
+        }
+        self.now = self.now.wrapping_add(1);
+        if self.now == 0 {
+            self.stamp.fill(0);
+            self.now = 1;
+        }
+        for &a in addrs {
+            self.stamp[a] = self.now;
+        }
+    }
+
+    fn has(&self, addr: usize) -> bool {
+        self.stamp.get(addr) == Some(&self.now)
+    }
 }
 
 /// The right-hand side of a write as read before the write: a scalar, or an
@@ -212,6 +257,7 @@ pub struct Checker {
     env: Env,
     arrays: Vec<Tracked>,
     memory: Memory,
+    marks: RefCell<Marks>,
     steps: usize,
 }
 
@@ -237,6 +283,7 @@ impl Checker {
             env: Env::default(),
             arrays: Vec::new(),
             memory: Memory::default(),
+            marks: RefCell::new(Marks::default()),
             steps: 0,
         }
     }
@@ -291,17 +338,24 @@ impl Checker {
             if let Some(Binding::Array(a)) = self.env.get(out) {
                 if !self.arrays.iter().any(|t| t.name == out) {
                     let tracked = check_window(out, a).map_err(|(p, m)| v(p, m))?;
-                    self.check_relations(&tracked, i, op)?;
+                    self.check_relations(&tracked).map_err(|(p, m)| v(p, m))?;
                     self.arrays.push(tracked);
                     new_array = Some(self.arrays.len() - 1);
                 }
             }
         }
 
-        let post = self.snapshot().map_err(|m| v(Property::AliasValues, m))?;
-        let changed = diff(&self.memory, &post);
         let is_write = matches!(step, Step::Assign { .. } | Step::AddAssign { .. });
         let failed = !matches!(record.outcome, StepOutcome::Ok { .. });
+        // After a successful write every name is reread (and every alias
+        // must agree); after anything else rereading a covering set of
+        // names per buffer is enough to notice a change.
+        let (changed, post) = if is_write && !failed {
+            let post = self.snapshot().map_err(|m| v(Property::AliasValues, m))?;
+            (diff(&self.memory, &post), Some(post))
+        } else {
+            (self.reread(), None)
+        };
         if let Some(&(buf, addr, old, new)) = changed.first() {
             if failed {
                 return Err(v(
@@ -323,10 +377,18 @@ impl Checker {
                 ));
             }
         }
-        if is_write && !failed {
-            if let Some(plan) = &plan {
-                self.check_write(plan, &changed, &post)
-                    .map_err(|(p, m)| v(p, m))?;
+        match post {
+            Some(post) => {
+                if let Some(plan) = &plan {
+                    self.check_write(plan, &changed, &post)
+                        .map_err(|(p, m)| v(p, m))?;
+                }
+                self.memory = post;
+            }
+            None => {
+                if let Some(k) = new_array {
+                    self.remember(k).map_err(|m| v(Property::AliasValues, m))?;
+                }
             }
         }
         if let (Some(k), Some(s)) = (new_array, src) {
@@ -349,7 +411,6 @@ impl Checker {
                 }
             }
         }
-        self.memory = post;
         Ok(record)
     }
 
@@ -367,58 +428,54 @@ impl Checker {
         format!("the buffer of {}", names.join(", "))
     }
 
-    /// Values of every reached address, per buffer; two names that read
-    /// different values at one address are an error.
+    /// Values of every reached address, per buffer, read through every
+    /// name; two names that read different values at one address are an
+    /// error.
     fn snapshot(&self) -> Result<Memory, String> {
-        // Per buffer: the value at each address and which name read it first.
-        type Image = (Vec<Option<i64>>, Vec<Option<u32>>);
-        let mut images: HashMap<usize, Image> = HashMap::new();
-        for (k, t) in self.arrays.iter().enumerate() {
-            let values = t.array.to_vec();
-            if values.len() != t.addrs.len() {
-                return Err(format!(
-                    "`{}`.to_vec() has {} values for {} elements",
-                    t.name,
-                    values.len(),
-                    t.addrs.len()
-                ));
-            }
-            let len = t.array.buffer_len();
-            let (cells, who) = images
-                .entry(t.array.buffer_id())
-                .or_insert_with(|| (vec![None; len], vec![None; len]));
-            for (&addr, &val) in t.addrs.iter().zip(&values) {
-                match cells[addr] {
-                    Some(prev) if prev != val => {
-                        let other = &self.arrays[who[addr].unwrap_or(0) as usize].name;
-                        return Err(format!(
-                            "at address {addr} `{other}` reads {prev} but `{}` reads {val}",
-                            t.name
-                        ));
-                    }
-                    Some(_) => {}
-                    None => {
-                        cells[addr] = Some(val);
-                        who[addr] = Some(k as u32);
+        let mut memory = Memory::default();
+        for k in 0..self.arrays.len() {
+            add_to_memory(&mut memory, &self.arrays, k)?;
+        }
+        Ok(memory)
+    }
+
+    /// Adds the new array `k` to the memory image (its values must agree
+    /// with what the other names read).
+    fn remember(&mut self, k: usize) -> Result<(), String> {
+        add_to_memory(&mut self.memory, &self.arrays, k)
+    }
+
+    /// Rereads each buffer's covering names; every (buffer, address, old,
+    /// new) whose value changed.
+    fn reread(&self) -> Vec<(usize, usize, i64, i64)> {
+        let mut out = Vec::new();
+        for im in &self.memory.images {
+            for &k in &im.reps {
+                let t = &self.arrays[k];
+                for (&addr, new) in t.addrs.iter().zip(t.array.to_vec()) {
+                    if let Some(old) = im.cells[addr] {
+                        if old != new {
+                            out.push((im.id, addr, old, new));
+                        }
                     }
                 }
             }
         }
-        Ok(Memory {
-            images: images.into_iter().map(|(id, (c, _))| (id, c)).collect(),
-        })
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Everything between the new array and earlier names: buffer identity,
     /// `shares_memory`, `may_share_memory`.
-    fn check_relations(&self, new: &Tracked, i: usize, op: &'static str) -> Result<(), Violation> {
-        let v = |property, message| violation(i, op, property, message);
-        let mut set: Option<HashSet<usize>> = None;
+    fn check_relations(&self, new: &Tracked) -> Result<(), (Property, String)> {
+        let mut marks = self.marks.borrow_mut();
+        let mut marked = false;
         for t in &self.arrays {
             let (a, b) = (&new.array, &t.array);
             let same = a.same_buffer(b);
             if same != (a.buffer_id() == b.buffer_id()) || same != b.same_buffer(a) {
-                return Err(v(
+                return Err((
                     Property::SharesMemory,
                     format!(
                         "same_buffer and buffer_id disagree for `{}` and `{}`",
@@ -427,13 +484,16 @@ impl Checker {
                 ));
             }
             let shares = same && {
-                let s = set.get_or_insert_with(|| new.addrs.iter().copied().collect());
-                t.addrs.iter().any(|x| s.contains(x))
+                if !marked {
+                    marks.set(&new.addrs, a.buffer_len());
+                    marked = true;
+                }
+                t.addrs.iter().any(|&x| marks.has(x))
             };
             for (x, y, nx, ny) in [(a, b, &new.name, &t.name), (b, a, &t.name, &new.name)] {
                 let got = va::shares_memory(x, y);
                 if got != shares {
-                    return Err(v(
+                    return Err((
                         Property::SharesMemory,
                         format!(
                             "shares_memory(`{nx}`, `{ny}`) is {got} but their address sets {}",
@@ -450,7 +510,7 @@ impl Checker {
             for (x, y, nx, ny) in [(a, b, &new.name, &t.name), (b, a, &t.name, &new.name)] {
                 let got = va::may_share_memory(x, y);
                 if got != may {
-                    return Err(v(
+                    return Err((
                         Property::MayShareMemory,
                         format!(
                             "may_share_memory(`{nx}`, `{ny}`) is {got} but their address ranges {:?} and {:?} {}",
@@ -558,12 +618,13 @@ impl Checker {
             ));
         }
         let buf = d.array.buffer_id();
-        let allowed: HashSet<usize> = match &plan.targets {
-            Some(t) => t.iter().copied().collect(),
-            None => d.addrs.iter().copied().collect(),
-        };
+        let mut allowed = self.marks.borrow_mut();
+        allowed.set(
+            plan.targets.as_deref().unwrap_or(&d.addrs),
+            d.array.buffer_len(),
+        );
         for &(b, addr, old, new) in changed {
-            if b != buf || !allowed.contains(&addr) {
+            if b != buf || !allowed.has(addr) {
                 return Err((
                     Property::WriteLocality,
                     format!(
@@ -585,7 +646,10 @@ impl Checker {
             }
         }
         if let (Some(targets), Some(expected)) = (&plan.targets, &plan.expected) {
-            let cells = &post.images[&buf];
+            let Some(image) = post.image(buf) else {
+                return Ok(());
+            };
+            let cells = &image.cells;
             for (k, (&addr, &want)) in targets.iter().zip(expected).enumerate() {
                 if cells[addr] != Some(want) {
                     return Err((
@@ -650,8 +714,9 @@ impl Checker {
             Ok(())
         };
         let subset = |what: &str| {
-            let of: HashSet<usize> = src.addrs.iter().copied().collect();
-            match res.addrs.iter().find(|a| !of.contains(a)) {
+            let mut of = self.marks.borrow_mut();
+            of.set(&src.addrs, x.buffer_len());
+            match res.addrs.iter().find(|&&a| !of.has(a)) {
                 Some(a) => Err((
                     Property::ViewAddresses,
                     format!(
@@ -751,8 +816,8 @@ impl Checker {
                     subset("basic-index view")?;
                 } else {
                     must_copy("the advanced-index result")?;
-                    let have: HashSet<i64> = xv.iter().copied().collect();
-                    if let Some(val) = rvals.iter().find(|v| !have.contains(v)) {
+                    let have = sorted(&xv);
+                    if let Some(val) = rvals.iter().find(|v| have.binary_search(v).is_err()) {
                         return rv(format!(
                             "the advanced-index result `{}` holds {val}, which `{}` does not",
                             res.name, src.name
@@ -824,9 +889,13 @@ impl Checker {
                     return ci(format!("the broadcast view `{}` is writeable", res.name));
                 }
                 if !res.addrs.is_empty() {
-                    let a: HashSet<usize> = src.addrs.iter().copied().collect();
-                    let b: HashSet<usize> = res.addrs.iter().copied().collect();
-                    if a != b {
+                    let set = |v: &[usize]| {
+                        let mut v = v.to_vec();
+                        v.sort_unstable();
+                        v.dedup();
+                        v
+                    };
+                    if set(&src.addrs) != set(&res.addrs) {
                         return Err((
                             Property::ViewAddresses,
                             format!(
@@ -857,6 +926,62 @@ impl Checker {
         }
         Ok(())
     }
+}
+
+/// Reads array `k` into `memory`: its values must agree with the values
+/// already known at its addresses; it becomes a covering name of its buffer
+/// if it reaches an address no earlier name reaches.
+fn add_to_memory(memory: &mut Memory, arrays: &[Tracked], k: usize) -> Result<(), String> {
+    let t = &arrays[k];
+    let values = t.array.to_vec();
+    if values.len() != t.addrs.len() {
+        return Err(format!(
+            "`{}`.to_vec() has {} values for {} elements",
+            t.name,
+            values.len(),
+            t.addrs.len()
+        ));
+    }
+    let id = t.array.buffer_id();
+    let at = match memory.images.iter().position(|im| im.id == id) {
+        Some(at) => at,
+        None => {
+            memory.images.push(Image {
+                id,
+                cells: vec![None; t.array.buffer_len()],
+                reps: Vec::new(),
+            });
+            memory.images.len() - 1
+        }
+    };
+    let im = &mut memory.images[at];
+    let mut covers_new = false;
+    for (&addr, &val) in t.addrs.iter().zip(&values) {
+        match im.cells[addr] {
+            Some(prev) if prev != val => {
+                // The slow path: find who read `prev` there.
+                let other = im
+                    .reps
+                    .iter()
+                    .map(|&r| &arrays[r])
+                    .find(|o| o.addrs.contains(&addr))
+                    .map_or("another name", |o| o.name.as_str());
+                return Err(format!(
+                    "at address {addr} `{other}` reads {prev} but `{}` reads {val}",
+                    t.name
+                ));
+            }
+            Some(_) => {}
+            None => {
+                im.cells[addr] = Some(val);
+                covers_new = true;
+            }
+        }
+    }
+    if covers_new {
+        im.reps.push(k);
+    }
+    Ok(())
 }
 
 /// `np.arange(n).reshape(shape).copy(order)`: values, ownership, layout.
@@ -916,9 +1041,9 @@ fn check_window(name: &str, a: &va::Array) -> Result<Tracked, (Property, String)
     }
     let n: usize = shape.iter().product();
     let len = a.buffer_len();
-    let c = brute_addresses(shape, strides, offset, false);
     let mut addrs = Vec::with_capacity(n);
-    for (k, &addr) in c.iter().enumerate() {
+    for k in 0..n {
+        let addr = brute_address(shape, strides, offset, k, false);
         if addr < 0 || addr >= len as i128 {
             return Err((
                 Property::InBounds,
@@ -945,9 +1070,8 @@ fn check_window(name: &str, a: &va::Array) -> Result<Tracked, (Property, String)
             ),
         ));
     }
-    let consecutive = |v: &[i128]| v.windows(2).all(|w| w[1] == w[0] + 1);
-    let c_contig = n == 0 || consecutive(&c);
-    let f_contig = n == 0 || consecutive(&brute_addresses(shape, strides, offset, true));
+    let c_contig = consecutive(shape, strides, offset, false);
+    let f_contig = consecutive(shape, strides, offset, true);
     if a.is_c_contiguous() != c_contig || a.is_f_contiguous() != f_contig {
         return Err((
             Property::Contiguity,
@@ -972,39 +1096,46 @@ fn check_window(name: &str, a: &va::Array) -> Result<Tracked, (Property, String)
     })
 }
 
-/// `offset + Σ i_k·strides[k]` for every index, in C (or F) index order,
-/// computed from scratch for each element (independent of the crate's
+/// `offset + Σ i_k·strides[k]` for element number `linear` in C (or F)
+/// index order, computed from scratch (independent of the crate's
 /// incremental walk).
-fn brute_addresses(shape: &[usize], strides: &[isize], offset: isize, f_order: bool) -> Vec<i128> {
-    let n: usize = shape.iter().product();
-    let nd = shape.len();
-    let mut out = Vec::with_capacity(n);
-    let axes: Vec<usize> = if f_order {
-        (0..nd).collect()
-    } else {
-        (0..nd).rev().collect()
+fn brute_address(
+    shape: &[usize],
+    strides: &[isize],
+    offset: isize,
+    linear: usize,
+    f_order: bool,
+) -> i128 {
+    let mut rest = linear;
+    let mut addr = offset as i128;
+    let mut visit = |k: usize| {
+        let i = rest % shape[k];
+        rest /= shape[k];
+        addr += i as i128 * strides[k] as i128;
     };
-    for linear in 0..n {
-        let mut rest = linear;
-        let mut addr = offset as i128;
-        for &k in &axes {
-            let i = rest % shape[k];
-            rest /= shape[k];
-            addr += i as i128 * strides[k] as i128;
-        }
-        out.push(addr);
+    if f_order {
+        (0..shape.len()).for_each(&mut visit);
+    } else {
+        (0..shape.len()).rev().for_each(&mut visit);
     }
-    out
+    addr
+}
+
+/// The brute-force contiguity definition: the addresses in C (or F) index
+/// order are consecutive, or there are none.
+fn consecutive(shape: &[usize], strides: &[isize], offset: isize, f_order: bool) -> bool {
+    let n: usize = shape.iter().product();
+    (1..n).all(|k| {
+        brute_address(shape, strides, offset, k, f_order)
+            == brute_address(shape, strides, offset, k - 1, f_order) + 1
+    })
 }
 
 /// NumPy's ISFORTRAN from the brute-force definitions.
 fn is_fortran(t: &Tracked) -> bool {
     let a = &t.array;
-    let n = t.addrs.len();
-    let consecutive = |v: &[i128]| v.windows(2).all(|w| w[1] == w[0] + 1);
-    let c = n == 0 || consecutive(&brute_addresses(a.shape(), a.strides(), a.offset(), false));
-    let f = n == 0 || consecutive(&brute_addresses(a.shape(), a.strides(), a.offset(), true));
-    f && !c
+    consecutive(a.shape(), a.strides(), a.offset(), true)
+        && !consecutive(a.shape(), a.strides(), a.offset(), false)
 }
 
 /// The values of a C-order list of `shape` read in F index order.
@@ -1078,14 +1209,14 @@ fn broadcast_values(
 /// Every (buffer, address, old, new) whose value changed.
 fn diff(before: &Memory, after: &Memory) -> Vec<(usize, usize, i64, i64)> {
     let mut out = Vec::new();
-    for (id, old) in &before.images {
-        let Some(new) = after.images.get(id) else {
+    for old in &before.images {
+        let Some(new) = after.image(old.id) else {
             continue;
         };
-        for (addr, (o, n)) in old.iter().zip(new).enumerate() {
+        for (addr, (o, n)) in old.cells.iter().zip(&new.cells).enumerate() {
             if let (Some(o), Some(n)) = (o, n) {
                 if o != n {
-                    out.push((*id, addr, *o, *n));
+                    out.push((old.id, addr, *o, *n));
                 }
             }
         }

@@ -98,6 +98,48 @@ enum Command {
         #[arg(long)]
         show: bool,
     },
+    /// Check the corpus: JSON Schema, ids, layout, features, recorded
+    /// answers present (exit 1 on any problem). Needs no Python.
+    Validate {
+        /// The corpus directory.
+        #[arg(long, default_value_os_t = viewcheck::corpus::default_dir())]
+        corpus: PathBuf,
+    },
+    /// Replay every corpus case on a backend and compare with the recorded
+    /// answers (exit 1 on any failure).
+    Replay {
+        /// The backend to replay on.
+        #[arg(long, value_enum, default_value_t = BackendArg::Strided)]
+        backend: BackendArg,
+        /// Comparison level.
+        #[arg(long, value_enum, default_value_t = LevelArg::Exact)]
+        level: LevelArg,
+        /// The corpus directory.
+        #[arg(long, default_value_os_t = viewcheck::corpus::default_dir())]
+        corpus: PathBuf,
+        /// Print every case, not only failures.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Fill in (or refresh) recorded answers from the live NumPy oracle.
+    /// Default: only cases without an answer.
+    Record {
+        /// Re-record every case.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+        /// Re-record these case ids.
+        ids: Vec<String>,
+        /// The corpus directory.
+        #[arg(long, default_value_os_t = viewcheck::corpus::default_dir())]
+        corpus: PathBuf,
+    },
+    /// Re-run every case on the live NumPy oracle and list the ids whose
+    /// recorded answer drifted, with diffs (exit 1 on drift).
+    Verify {
+        /// The corpus directory.
+        #[arg(long, default_value_os_t = viewcheck::corpus::default_dir())]
+        corpus: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -171,6 +213,15 @@ fn main() -> ExitCode {
             quiet,
         ),
         Command::Diff { file, level, show } => diff(&file, level.into(), show),
+        Command::Validate { corpus } => validate(&corpus),
+        Command::Replay {
+            backend,
+            level,
+            corpus,
+            verbose,
+        } => replay(backend, level.into(), &corpus, verbose),
+        Command::Record { all, ids, corpus } => record(all, &ids, &corpus),
+        Command::Verify { corpus } => verify(&corpus),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -582,4 +633,147 @@ fn diff(path: &Path, level: Level, show: bool) -> Result<u8, Fatal> {
         programs.len() - differing - invalid
     );
     Ok(if differing + invalid > 0 { 1 } else { 0 })
+}
+
+fn load_corpus(dir: &Path) -> Result<viewcheck::corpus::Corpus, Fatal> {
+    viewcheck::corpus::Corpus::load(dir).map_err(|problems| {
+        Fatal::env(format!(
+            "cannot load the corpus at {}:\n{problems}",
+            dir.display()
+        ))
+    })
+}
+
+fn validate(dir: &Path) -> Result<u8, Fatal> {
+    let corpus = load_corpus(dir)?;
+    let problems = viewcheck::corpus::validate(&corpus);
+    for p in &problems {
+        out!("{p}");
+    }
+    out!(
+        "{} cases in {} areas: {} problem(s)",
+        corpus.len(),
+        corpus.areas().len(),
+        problems.len()
+    );
+    Ok(u8::from(!problems.is_empty()))
+}
+
+fn replay(backend: BackendArg, level: Level, dir: &Path, verbose: bool) -> Result<u8, Fatal> {
+    use viewcheck::corpus::Status;
+    let corpus = load_corpus(dir)?;
+    let backend: Box<dyn Backend> = match backend {
+        BackendArg::Strided => Box::new(StridedBackend),
+        BackendArg::Numpy => numpy_backend("`replay --backend numpy`")?,
+    };
+    let started = Instant::now();
+    let results = viewcheck::corpus::replay(&corpus, backend.as_ref(), level);
+    let elapsed = started.elapsed();
+    let mut failed = 0usize;
+    for r in &results {
+        match &r.status {
+            Status::Pass => {
+                if verbose {
+                    out!("pass  {}", r.id);
+                }
+            }
+            Status::Fail(diffs) => {
+                failed += 1;
+                out!("FAIL  {}", r.id);
+                for d in diffs {
+                    out!("      {}: expected {} got {}", d.path, d.expected, d.got);
+                }
+            }
+            Status::BackendError(e) => {
+                failed += 1;
+                out!("ERROR {}: {e}", r.id);
+            }
+            Status::Unrecorded => {
+                failed += 1;
+                out!("UNRECORDED {} (run `viewcheck record`)", r.id);
+            }
+        }
+    }
+    out!(
+        "replay on {} at {level}: {} cases, {} passed, {failed} failed ({} cases/s)",
+        backend.name(),
+        results.len(),
+        results.len() - failed,
+        rate(results.len() as u64, elapsed)
+    );
+    Ok(u8::from(failed > 0))
+}
+
+#[cfg(feature = "oracle")]
+fn record(all: bool, ids: &[String], dir: &Path) -> Result<u8, Fatal> {
+    use viewcheck::corpus::filter;
+    let mut corpus = load_corpus(dir)?;
+    let oracle = viewcheck::backend::NumpyBackend::new()
+        .map_err(|e| Fatal::env(format!("cannot start the NumPy oracle.\n{}", e.message)))?;
+    let version = oracle.numpy_version();
+    let by_ids = filter::ids(ids);
+    let filter: &dyn Fn(&viewcheck::corpus::Case) -> bool = if all {
+        &filter::all
+    } else if !ids.is_empty() {
+        &by_ids
+    } else {
+        &filter::unrecorded
+    };
+    let report = viewcheck::corpus::record(&mut corpus, &oracle, &version, filter)
+        .map_err(|p| Fatal::env(p.to_string()))?;
+    for id in &report.new {
+        out!("new        {id}");
+    }
+    for (id, diffs) in &report.changed {
+        out!("CHANGED    {id} (list it in corpus/CHANGELOG.md)");
+        for d in diffs {
+            out!("           {}: was {} now {}", d.path, d.expected, d.got);
+        }
+    }
+    for (id, e) in &report.failed {
+        out!("FAILED     {id}: {e}");
+    }
+    out!(
+        "recorded with NumPy {version}: {} new, {} changed, {} unchanged, {} failed, {} not applicable; {} file(s) written",
+        report.new.len(),
+        report.changed.len(),
+        report.unchanged.len(),
+        report.failed.len(),
+        report.not_applicable.len(),
+        report.files_written.len()
+    );
+    Ok(u8::from(!report.failed.is_empty()))
+}
+
+#[cfg(not(feature = "oracle"))]
+fn record(_all: bool, _ids: &[String], _dir: &Path) -> Result<u8, Fatal> {
+    numpy_backend("`record`").map(|_| 0)
+}
+
+#[cfg(feature = "oracle")]
+fn verify(dir: &Path) -> Result<u8, Fatal> {
+    let corpus = load_corpus(dir)?;
+    let oracle = viewcheck::backend::NumpyBackend::new()
+        .map_err(|e| Fatal::env(format!("cannot start the NumPy oracle.\n{}", e.message)))?;
+    let version = oracle.numpy_version();
+    let started = Instant::now();
+    let drift = viewcheck::corpus::verify(&corpus, &oracle, &version);
+    for d in &drift {
+        out!("DRIFT {}", d.id);
+        for x in &d.diffs {
+            out!("      {}: recorded {} now {}", x.path, x.expected, x.got);
+        }
+    }
+    out!(
+        "verify against NumPy {version}: {} cases, {} drifted ({:.2} s)",
+        corpus.len(),
+        drift.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(u8::from(!drift.is_empty()))
+}
+
+#[cfg(not(feature = "oracle"))]
+fn verify(_dir: &Path) -> Result<u8, Fatal> {
+    numpy_backend("`verify`").map(|_| 0)
 }

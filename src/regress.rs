@@ -16,7 +16,7 @@
 //! let imported = import_crash(artifact, ArtifactKind::Auto, None).unwrap();
 //! assert_eq!(imported.kind, ArtifactKind::ProgramJson);
 //! assert!(imported.violation.is_none());
-//! assert_eq!(imported.case["provenance"], "fuzz");
+//! assert_eq!(imported.case["provenance"]["kind"], "fuzz");
 //! assert_eq!(imported.case["program"]["steps"][1]["op"], "diagonal");
 //! ```
 
@@ -27,16 +27,41 @@ use serde_json::{json, Value as Json};
 
 use crate::backend::{Backend, BackendError, StridedBackend};
 use crate::compare::{compare, first_divergent_step, guarded_run, Difference, Level};
+use crate::corpus::{derived_features, CaseProgram};
 use crate::format::{Observation, Program};
 use crate::generate::{generate, GenConfig};
 use crate::invariants::{check_program, Violation};
 
 /// The `id` a freshly imported case carries until it is given its permanent
-/// one.
-pub const ID_PLACEHOLDER: &str = "fuzz-XXXX";
+/// one. It is deliberately not a well-formed id, so that
+/// [`Corpus::add_case`](crate::corpus::Corpus::add_case) replaces it with the
+/// next free one.
+pub const ID_PLACEHOLDER: &str = "VC-XXXX";
 
-/// The `provenance` of imported cases.
+/// The `provenance.kind` of imported cases.
 pub const PROVENANCE: &str = "fuzz";
+
+/// The NumPy version the oracle pins (`oracle/requirements.txt`), recorded
+/// as `provenance.numpy` when the oracle did not run.
+pub fn pinned_numpy_version() -> &'static str {
+    include_str!("../oracle/requirements.txt")
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("numpy=="))
+        .unwrap_or("2.4.6")
+}
+
+/// The corpus's usual version specifier for a NumPy version: `2.4.6` gives
+/// `>=2.4.6,<2.5`.
+fn numpy_spec(version: &str) -> String {
+    let mut parts = version.split('.');
+    match (
+        parts.next().and_then(|p| p.parse::<u64>().ok()),
+        parts.next().and_then(|p| p.parse::<u64>().ok()),
+    ) {
+        (Some(major), Some(minor)) => format!(">={version},<{major}.{}", minor + 1),
+        _ => version.to_string(),
+    }
+}
 
 /// The generator configuration of the fuzz targets. Changing it (or
 /// `GenConfig::default`) changes which program an old artifact stands for;
@@ -60,7 +85,11 @@ pub fn render_program(program: &Program) -> String {
 /// The report of a differential failure, in the CLI's layout: the program
 /// line, the first divergent step when known, and one line per
 /// [`Difference`] (`path: expected X got Y`, NumPy being "expected").
-pub fn render_failure(program: &Program, diffs: &[Difference], first_step: Option<usize>) -> String {
+pub fn render_failure(
+    program: &Program,
+    diffs: &[Difference],
+    first_step: Option<usize>,
+) -> String {
     let mut out = format!("program: {}\n", render_program(program));
     match first_step {
         Some(k) => out.push_str(&format!(
@@ -127,8 +156,11 @@ pub struct Imported {
     pub differences: Vec<Difference>,
     /// The first step after which the two differ, when they do.
     pub first_divergent_step: Option<usize>,
-    /// The corpus case: `id` (a placeholder), `provenance`, `note`,
-    /// `program`, and `observation` (NumPy's, only when the oracle ran).
+    /// The corpus case (`corpus/schema/case.schema.json`): `id` (the
+    /// placeholder [`ID_PLACEHOLDER`]), a one-line `description` of what
+    /// failed, the derived `features`, `numpy`, `provenance` (`kind`
+    /// "fuzz"), the `program`, and `expect` (NumPy's observation) when the
+    /// oracle ran; without it the corpus tooling records `expect` later.
     pub case: Json,
 }
 
@@ -222,38 +254,48 @@ pub fn import_crash(
         }
         _ => (Vec::new(), None),
     };
-    let mut findings = Vec::new();
+    let mut finding = None;
     if let Some(v) = &violation {
-        findings.push(format!("invariant violated: {v}"));
+        finding = Some(format!("invariant {} at {v}", v.property));
+    } else if let Err(e) = &strided {
+        finding = Some(e.to_string());
+    } else if let Some(d) = differences.first() {
+        finding = Some(format!("strided differed from NumPy: {d}"));
+    } else if let Some(Err(e)) = &numpy_obs {
+        finding = Some(e.to_string());
     }
-    if let Err(e) = &strided {
-        findings.push(e.to_string());
+    let mut description = match finding {
+        Some(f) => format!("Fuzz regression: {f}"),
+        None => "Fuzz regression: a fuzz crash input (nothing fails on it now)".to_string(),
+    };
+    description = description.replace(['\n', '\r'], " ");
+    if description.chars().count() > 200 {
+        description = description.chars().take(197).collect::<String>() + "...";
     }
-    if !differences.is_empty() {
-        let shown: Vec<String> = differences.iter().take(5).map(|d| d.to_string()).collect();
-        findings.push(format!(
-            "strided differed from numpy at level exact: {}",
-            shown.join("; ")
-        ));
-    }
-    let mut note = format!(
-        "imported from a fuzz crash artifact ({})",
-        match kind {
-            ArtifactKind::ProgramJson => "program text",
-            _ => "generator bytes",
-        }
-    );
-    if !findings.is_empty() {
-        note.push_str(": ");
-        note.push_str(&findings.join(" | "));
-    }
+    let expect = match &numpy_obs {
+        Some(Ok(obs)) => Some(obs),
+        _ => None,
+    };
+    let version = expect
+        .and_then(|o| o.extra.get("numpy"))
+        .and_then(Json::as_str)
+        .unwrap_or_else(|| pinned_numpy_version())
+        .to_string();
+    let features: Vec<String> = derived_features(&CaseProgram::Valid(program.clone()), expect)
+        .into_iter()
+        .collect();
     let mut case = serde_json::Map::new();
     case.insert("id".into(), json!(ID_PLACEHOLDER));
-    case.insert("provenance".into(), json!(PROVENANCE));
-    case.insert("note".into(), json!(note));
+    case.insert("description".into(), json!(description));
+    case.insert("features".into(), json!(features));
+    case.insert("numpy".into(), json!([numpy_spec(&version)]));
+    case.insert(
+        "provenance".into(),
+        json!({"kind": PROVENANCE, "numpy": version}),
+    );
     case.insert("program".into(), program.to_json());
-    if let Some(Ok(obs)) = &numpy_obs {
-        case.insert("observation".into(), obs.to_json());
+    if let Some(obs) = expect {
+        case.insert("expect".into(), obs.to_json());
     }
     Ok(Imported {
         kind,

@@ -118,10 +118,18 @@ fn hunt() {
     let env = |k: &str| std::env::var(format!("VIEWCHECK_HUNT_{k}")).ok();
     let d = GenConfig::default();
     let cfg = GenConfig {
-        max_steps: env("MAX_STEPS").and_then(|s| s.parse().ok()).unwrap_or(d.max_steps),
-        max_ndim: env("MAX_NDIM").and_then(|s| s.parse().ok()).unwrap_or(d.max_ndim),
-        max_extent: env("MAX_EXTENT").and_then(|s| s.parse().ok()).unwrap_or(d.max_extent),
-        invalid_rate: env("INVALID_RATE").and_then(|s| s.parse().ok()).unwrap_or(d.invalid_rate),
+        max_steps: env("MAX_STEPS")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d.max_steps),
+        max_ndim: env("MAX_NDIM")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d.max_ndim),
+        max_extent: env("MAX_EXTENT")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d.max_extent),
+        invalid_rate: env("INVALID_RATE")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d.invalid_rate),
         ..d
     };
     let cases: u64 = std::env::var("VIEWCHECK_HUNT_CASES")
@@ -149,7 +157,10 @@ fn hunt() {
             SHRINK_BUDGET,
         );
         let line = small.to_line();
-        if exclude.iter().any(|x| !x.is_empty() && line.contains(x.as_str())) {
+        if exclude
+            .iter()
+            .any(|x| !x.is_empty() && line.contains(x.as_str()))
+        {
             known += 1;
             continue;
         }

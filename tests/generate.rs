@@ -52,7 +52,11 @@ fn arbitrary_bytes_and_other_configs_give_valid_programs() {
     // Short, empty and patterned byte streams (as a fuzzer gives them).
     let mut streams: Vec<Vec<u8>> = vec![vec![], vec![0; 3], vec![255; 64], (0..=255).collect()];
     for k in 0..200u32 {
-        streams.push((0..(k * 7) % 900).map(|i| (i * 31 + k * 17) as u8).collect());
+        streams.push(
+            (0..(k * 7) % 900)
+                .map(|i| (i * 31 + k * 17) as u8)
+                .collect(),
+        );
     }
     let configs = [
         GenConfig::default(),
@@ -211,10 +215,18 @@ fn coverage() -> Counts {
                 _ => None,
             });
             if let Some(a) = &src {
-                if a.strides().iter().zip(a.shape()).any(|(&s, &n)| s < 0 && n > 1) {
+                if a.strides()
+                    .iter()
+                    .zip(a.shape())
+                    .any(|(&s, &n)| s < 0 && n > 1)
+                {
                     c.add("src negative stride");
                 }
-                if a.strides().iter().zip(a.shape()).any(|(&s, &n)| s == 0 && n > 1) {
+                if a.strides()
+                    .iter()
+                    .zip(a.shape())
+                    .any(|(&s, &n)| s == 0 && n > 1)
+                {
                     c.add("src zero stride");
                 }
                 if a.is_f_contiguous() && !a.is_c_contiguous() {
@@ -241,9 +253,11 @@ fn coverage() -> Counts {
             }
             match step {
                 Step::Array { order, .. } => c.add(format!("array order {}", order_name(*order))),
-                Step::Transpose { axes, .. } => {
-                    c.add(if axes.is_some() { "transpose axes" } else { "transpose null" })
-                }
+                Step::Transpose { axes, .. } => c.add(if axes.is_some() {
+                    "transpose axes"
+                } else {
+                    "transpose null"
+                }),
                 Step::Reshape {
                     shape, order, copy, ..
                 } => {
@@ -264,9 +278,11 @@ fn coverage() -> Counts {
                 Step::Asarray { order, .. } => {
                     c.add(format!("asarray order {}", order_name(*order)))
                 }
-                Step::Squeeze { axis, .. } => {
-                    c.add(if axis.is_some() { "squeeze axes" } else { "squeeze null" })
-                }
+                Step::Squeeze { axis, .. } => c.add(if axis.is_some() {
+                    "squeeze axes"
+                } else {
+                    "squeeze null"
+                }),
                 Step::Index { index, .. } => {
                     index_kinds(&mut c, "index ", index, src.as_ref().map(|a| a.shape()))
                 }
@@ -316,12 +332,11 @@ fn coverage() -> Counts {
 #[test]
 fn every_op_kind_order_and_trap_is_covered() {
     let c = coverage();
-    let report = c
-        .0
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let report =
+        c.0.iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("\n");
     eprintln!("coverage over {N} programs:\n{report}");
     let mut missing = Vec::new();
     let mut need = |key: String, at_least: u64| {
@@ -431,4 +446,53 @@ fn every_op_kind_order_and_trap_is_covered() {
         need(k.into(), 10);
     }
     assert!(missing.is_empty(), "not covered:\n{}", missing.join("\n"));
+}
+
+/// The reducer on generated programs with a semantic predicate ("the
+/// strided backend reports `class` at some step"): the result is valid,
+/// still fails, and is tiny.
+#[test]
+fn shrinking_generated_programs_gives_small_reproducers() {
+    use viewcheck::backend::{Backend, StridedBackend};
+    use viewcheck::shrink::{shrink, DEFAULT_BUDGET};
+    let cfg = GenConfig::default();
+    let raises = |p: &Program, class: &str| {
+        StridedBackend.run(p).is_ok_and(|o| {
+            o.steps
+                .iter()
+                .any(|s| s.outcome == StepOutcome::Error(class.to_string()))
+        })
+    };
+    let mut shrunk = 0;
+    for class in ["IndexError", "ValueError", "AxisError"] {
+        let mut found = 0;
+        for case in 0..400 {
+            let p = program_for_case(SEED, case, &cfg);
+            if !raises(&p, class) {
+                continue;
+            }
+            let mut calls = 0;
+            let small = shrink(&p, &mut |q| {
+                calls += 1;
+                raises(q, class)
+            });
+            assert!(calls <= DEFAULT_BUDGET);
+            assert_eq!(Program::from_json(&small.to_json()).as_ref(), Ok(&small));
+            assert!(raises(&small, class), "{}", small.to_line());
+            assert!(
+                small.steps.len() <= 3,
+                "{class}: {} -> {}",
+                p.to_line(),
+                small.to_line()
+            );
+            assert!(small.steps.len() <= p.steps.len());
+            found += 1;
+            shrunk += 1;
+            if found == 5 {
+                break;
+            }
+        }
+        assert!(found > 0, "no program raised {class}");
+    }
+    assert!(shrunk >= 10);
 }

@@ -9,7 +9,9 @@ use proptest::prelude::*;
 use viewcheck::backend::{Binding, Env};
 use viewcheck::format::{Program, Step, StepOutcome};
 use viewcheck::invariants::{check_program, Checker, Property, Violation};
-use viewcheck::regress::{import_crash, program_from_bytes, ArtifactKind, PROVENANCE};
+use viewcheck::regress::{
+    import_crash, program_from_bytes, ArtifactKind, ID_PLACEHOLDER, PROVENANCE,
+};
 use viewcheck_arrays::{Index, Value};
 
 fn program(steps: &str) -> Program {
@@ -36,11 +38,7 @@ fn run_with_fault(p: &Program, fault: impl FnOnce(&mut Env)) -> Result<(), Viola
 
 fn expect_violation(r: Result<(), Violation>, step: usize, property: Property) -> Violation {
     let v = r.expect_err("the injected fault must be detected");
-    assert_eq!(
-        (v.step, v.property),
-        (step, property),
-        "wrong report: {v}"
-    );
+    assert_eq!((v.step, v.property), (step, property), "wrong report: {v}");
     v
 }
 
@@ -119,7 +117,9 @@ fn a_stray_write_during_a_read_step_is_caught() {
     );
     assert!(v.message.contains("address 2"), "{v}");
     assert!(v.message.contains("from 2 to -9"), "{v}");
-    assert!(v.to_string().starts_with("steps[2] (transpose): read-changed-memory: "));
+    assert!(v
+        .to_string()
+        .starts_with("steps[2] (transpose): read-changed-memory: "));
 }
 
 #[test]
@@ -290,6 +290,18 @@ fn a_panicking_step_is_reported_with_its_step() {
     assert_eq!(v.op, "copy");
 }
 
+/// A case as `Corpus::add_case` will see it: the placeholder id replaced.
+fn with_id(case: &serde_json::Value) -> serde_json::Value {
+    let mut c = case.clone();
+    c["id"] = "VC-9999".into();
+    c
+}
+
+fn schemas() -> viewcheck::corpus::SchemaSet {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    viewcheck::corpus::SchemaSet::load(&root).unwrap_or_else(|p| panic!("{p}"))
+}
+
 #[test]
 fn generator_bytes_import_as_a_corpus_case() {
     let bytes: Vec<u8> = (0..512u32).map(|i| (i * 37 % 251) as u8).collect();
@@ -297,17 +309,44 @@ fn generator_bytes_import_as_a_corpus_case() {
     assert_eq!(imported.kind, ArtifactKind::GeneratorBytes);
     assert_eq!(Some(&imported.program), program_from_bytes(&bytes).as_ref());
     assert!(!imported.failed(), "{}", imported.report());
-    assert_eq!(imported.case["provenance"], PROVENANCE);
+    let case = &imported.case;
+    assert_eq!(case["id"], ID_PLACEHOLDER);
+    assert_eq!(case["provenance"]["kind"], PROVENANCE);
     assert_eq!(
-        Program::from_json(&imported.case["program"]).unwrap(),
+        Program::from_json(&case["program"]).unwrap(),
         imported.program
     );
-    assert!(imported.case.get("observation").is_none());
+    assert!(case.get("expect").is_none(), "no oracle, no expectation");
+    schemas()
+        .validate_case(&with_id(case))
+        .unwrap_or_else(|e| panic!("{e}\n{case}"));
     // Program text is read as such, and junk that is neither is refused.
     let text = imported.program.to_json().to_string();
     let again = import_crash(text.as_bytes(), ArtifactKind::ProgramJson, None).unwrap();
     assert_eq!(again.program, imported.program);
     assert!(import_crash(b"{\"format\": 2}", ArtifactKind::ProgramJson, None).is_err());
+}
+
+#[test]
+fn an_import_with_numpy_records_the_expectation() {
+    let numpy = viewcheck::backend::NumpyBackend::new().unwrap_or_else(|e| panic!("{e}"));
+    let text = br#"{"format": 1, "steps": [{"op": "array", "out": "a", "shape": [2, 3]},
+        {"op": "index", "out": "b", "src": "a", "index": [{"slice": [null, null, -1]}]}]}"#;
+    let imported = import_crash(text, ArtifactKind::Auto, Some(&numpy)).unwrap();
+    assert!(!imported.failed(), "{}", imported.report());
+    let case = &imported.case;
+    assert_eq!(
+        case["expect"]["arrays"]["b"]["strides"],
+        serde_json::json!([-3, 1])
+    );
+    assert_eq!(
+        case["features"],
+        serde_json::json!(["item:slice", "op:array", "op:index", "order:C"])
+    );
+    schemas()
+        .validate_case(&with_id(case))
+        .unwrap_or_else(|e| panic!("{e}\n{case}"));
+    assert!(imported.report().contains("agree at level exact"));
 }
 
 #[test]

@@ -164,7 +164,7 @@ def ADD(dst, items, value):
 
 class Case:
     def __init__(self, slug, area, topic, description, program=None, program_text=None,
-                 rules=(), manual=(), kind="hand-written", numpy=None):
+                 rules=(), manual=(), kind="hand-written", numpy=None, malformed=False):
         self.slug = slug
         self.area = area
         self.topic = topic
@@ -175,11 +175,8 @@ class Case:
         self.manual = tuple(manual)
         self.kind = kind
         self.numpy = list(numpy or DEFAULT_NUMPY)
-        self.malformed = program_text is not None or not _looks_valid(program)
-
-
-def _looks_valid(program):
-    return isinstance(program, dict) and program.get("format") == 1 and isinstance(program.get("steps"), list)
+        # raw_case / text_case programs are meant to be rejected whole
+        self.malformed = malformed
 
 
 TABLE = []
@@ -202,20 +199,22 @@ def case(slug, description, *steps, rules=(), tags=(), numpy=None):
 def raw_case(slug, description, program, rules=(), tags=()):
     """A case whose program is given as a raw JSON value (e.g. malformed)."""
     _add(Case(slug, _current["area"], _current["topic"], description, program=program,
-              rules=_rules(rules), manual=_current["manual"] + tuple(tags), kind=_current["kind"]))
+              rules=_rules(rules), manual=_current["manual"] + tuple(tags), kind=_current["kind"],
+              malformed=True))
 
 
 def text_case(slug, description, text, rules=(), tags=()):
     """A case whose program is text that is not JSON at all."""
     _add(Case(slug, _current["area"], _current["topic"], description, program_text=text,
-              rules=_rules(rules), manual=_current["manual"] + tuple(tags), kind=_current["kind"]))
+              rules=_rules(rules), manual=_current["manual"] + tuple(tags), kind=_current["kind"],
+              malformed=True))
 
 
 def _rules(r):
     return (r,) if isinstance(r, str) else tuple(r)
 
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SLUG = re.compile(r"^[a-z0-9][A-Za-z0-9-]*$")
 
 
 def _add(c):

@@ -116,7 +116,7 @@ def rules_text(rule_ids):
     seen = set()
     without_line = []
     for i, line in enumerate(lines):
-        m = re.match(r"^### (R-[A-Z]+-\d+)\b", line)
+        m = re.match(r"^### ([RV]-[A-Z]+-\d+)\b", line)
         if m:
             current = m.group(1)
             seen.add(current)
@@ -214,7 +214,8 @@ def preview(selectors):
             elif s.get("skipped"):
                 outs.append("skip")
             else:
-                outs.append("ok" + ("!" + s["numpy_deviation"] if "numpy_deviation" in s else ""))
+                outs.append("ok" + ("~" + s["warning"] if "warning" in s else "")
+                            + ("!" + s["numpy_deviation"] if "numpy_deviation" in s else ""))
         print(f"{cid} {e.slug}: {' '.join(outs)}")
         for name, a in obs["arrays"].items():
             if "scalar" in a:
