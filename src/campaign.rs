@@ -12,8 +12,8 @@
 //! 3. located: the first step after which the observations differ;
 //! 4. written again, shrunk program first.
 //!
-//! Along the way the campaign counts, per op and index kind
-//! ([`Step::kind_label`](crate::format::Step::kind_label)), how often NumPy
+//! Along the way the campaign counts, per op and per index kind
+//! ([`Step::index_kinds`](crate::format::Step::index_kinds)), how often NumPy
 //! succeeded, raised (by class) or skipped the step, and how long each
 //! backend took.
 
@@ -212,7 +212,7 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// Whether `max_failures` stopped the campaign early.
     pub stopped_early: bool,
-    /// Outcome counts by [`Step::kind_label`](crate::format::Step::kind_label).
+    /// Outcome counts by op and by `op[index kind]`.
     pub by_kind: BTreeMap<String, OutcomeCounts>,
     /// Time spent inside the expected backend's runs (first run of each case).
     pub expected_time: Duration,
@@ -249,8 +249,10 @@ impl Report {
         per_second(self.cases_run, self.got_time)
     }
 
-    /// The per-op table: one row per kind label (in the format's op order),
-    /// columns total, ok, skipped and one per exception class seen.
+    /// The per-op table: one row per op (in the format's op order), each
+    /// indexing op followed by one row per index kind its steps used (a step
+    /// counts in every kind it uses); columns total, ok, skipped and one per
+    /// exception class seen. The last row sums the op rows.
     pub fn op_table(&self) -> String {
         let classes: BTreeSet<&str> = self
             .by_kind
@@ -264,7 +266,7 @@ impl Report {
         let mut rows: Vec<(&String, &OutcomeCounts)> = self.by_kind.iter().collect();
         rows.sort_by(|a, b| (op_rank(a.0), a.0).cmp(&(op_rank(b.0), b.0)));
         let mut header: Vec<String> = vec![
-            "op[index kinds]".into(),
+            "op / op[index kind]".into(),
             "total".into(),
             "ok".into(),
             "skipped".into(),
@@ -285,6 +287,9 @@ impl Report {
                     .map(|k| c.errors.get(*k).copied().unwrap_or(0).to_string()),
             );
             table.push(row);
+            if label.contains('[') {
+                continue;
+            }
             sum.ok += c.ok;
             sum.skipped += c.skipped;
             for (k, n) in &c.errors {
@@ -638,13 +643,23 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic payload".into())
 }
 
+/// Counts each step under its op (`index`) and, for indexing ops, once
+/// more under every index kind it uses (`index[mask]`, `index[slice]`, ...).
 fn count(by_kind: &mut BTreeMap<String, OutcomeCounts>, program: &Program, obs: &Observation) {
     for (step, record) in program.steps.iter().zip(&obs.steps) {
-        let c = by_kind.entry(step.kind_label()).or_default();
-        match &record.outcome {
-            StepOutcome::Ok { .. } => c.ok += 1,
-            StepOutcome::Error(class) => *c.errors.entry(class.clone()).or_default() += 1,
-            StepOutcome::Skipped => c.skipped += 1,
+        let mut labels = vec![step.op().to_string()];
+        labels.extend(
+            step.index_kinds()
+                .into_iter()
+                .map(|k| format!("{}[{k}]", step.op())),
+        );
+        for label in labels {
+            let c = by_kind.entry(label).or_default();
+            match &record.outcome {
+                StepOutcome::Ok { .. } => c.ok += 1,
+                StepOutcome::Error(class) => *c.errors.entry(class.clone()).or_default() += 1,
+                StepOutcome::Skipped => c.skipped += 1,
+            }
         }
     }
 }

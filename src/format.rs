@@ -291,18 +291,19 @@ impl Step {
         v
     }
 
-    /// A short label for per-op statistics: the op, refined for `index`,
-    /// `assign` and `add_assign` by the kinds of index items they use.
-    pub fn kind_label(&self) -> String {
+    /// The distinct kinds of index item the step uses (`int`, `slice`,
+    /// `newaxis`, `ellipsis`, `array`, `array0d`, `mask`, `mask0d`, and
+    /// `()` for an empty index), sorted; empty for steps without an index.
+    pub fn index_kinds(&self) -> Vec<&'static str> {
         let index = match self {
             Step::Index { index, .. }
             | Step::Assign { index, .. }
             | Step::AddAssign { index, .. } => index,
-            _ => return self.op().to_string(),
+            _ => return Vec::new(),
         };
-        let mut kinds: Vec<&str> = Vec::new();
-        for item in index {
-            let k = match item {
+        let mut kinds: Vec<&'static str> = index
+            .iter()
+            .map(|item| match item {
                 Item::Int(_) => "int",
                 Item::Slice(..) => "slice",
                 Item::NewAxis => "newaxis",
@@ -311,14 +312,23 @@ impl Step {
                 Item::Array(_) => "array",
                 Item::Mask(m) if m.shape.is_empty() => "mask0d",
                 Item::Mask(_) => "mask",
-            };
-            if !kinds.contains(&k) {
-                kinds.push(k);
-            }
+            })
+            .collect();
+        if kinds.is_empty() {
+            kinds.push("()");
         }
         kinds.sort_unstable();
+        kinds.dedup();
+        kinds
+    }
+
+    /// A short label for statistics and failure signatures: the op, refined
+    /// for `index`, `assign` and `add_assign` by the kinds of index items
+    /// they use, e.g. `index[array,slice]`.
+    pub fn kind_label(&self) -> String {
+        let kinds = self.index_kinds();
         if kinds.is_empty() {
-            format!("{}[()]", self.op())
+            self.op().to_string()
         } else {
             format!("{}[{}]", self.op(), kinds.join(","))
         }
