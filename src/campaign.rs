@@ -48,6 +48,8 @@ pub struct Config {
     pub max_failures: usize,
     /// Where to write reproducers; `None` writes none.
     pub failures_dir: Option<PathBuf>,
+    /// The program generator's knobs (used by [`run`]).
+    pub generator: crate::generate::GenConfig,
 }
 
 impl Default for Config {
@@ -58,6 +60,7 @@ impl Default for Config {
             level: Level::Exact,
             max_failures: 10,
             failures_dir: Some(PathBuf::from(DEFAULT_FAILURES_DIR)),
+            generator: crate::generate::GenConfig::default(),
         }
     }
 }
@@ -618,8 +621,8 @@ pub fn run_with(
 }
 
 /// Runs the campaign with the project's generator
-/// ([`program_for_case`](crate::generate::program_for_case) with the default
-/// [`GenConfig`](crate::generate::GenConfig)) and reducer
+/// ([`program_for_case`](crate::generate::program_for_case) with
+/// `config.generator`) and reducer
 /// ([`shrink`](crate::shrink::shrink)).
 pub fn run(
     config: &Config,
@@ -627,7 +630,7 @@ pub fn run(
     got: &dyn Backend,
     progress: &mut dyn FnMut(Progress),
 ) -> Report {
-    let gen_config = crate::generate::GenConfig::default();
+    let gen_config = config.generator.clone();
     let mut generate =
         |seed: u64, case: u64| crate::generate::program_for_case(seed, case, &gen_config);
     let mut shrink =

@@ -85,6 +85,18 @@ enum Command {
         /// No progress lines and no per-op table.
         #[arg(long, short)]
         quiet: bool,
+        /// Generator: most steps per program.
+        #[arg(long)]
+        max_steps: Option<usize>,
+        /// Generator: most axes of a generated array.
+        #[arg(long)]
+        max_ndim: Option<usize>,
+        /// Generator: largest extent of a generated array.
+        #[arg(long)]
+        max_extent: Option<usize>,
+        /// Generator: share of deliberately invalid steps (0 to 1).
+        #[arg(long)]
+        invalid_rate: Option<f64>,
     },
     /// Run every program in FILE (JSON Lines or one JSON document) on both
     /// backends and print their differences (exit 1 if any differ).
@@ -202,16 +214,31 @@ fn main() -> ExitCode {
             max_failures,
             failures_dir,
             quiet,
-        } => check(
-            Config {
-                seed: seed.unwrap_or(DEFAULT_SEED),
-                cases,
-                level: level.into(),
-                max_failures,
-                failures_dir: Some(failures_dir),
-            },
-            quiet,
-        ),
+            max_steps,
+            max_ndim,
+            max_extent,
+            invalid_rate,
+        } => {
+            let d = viewcheck::generate::GenConfig::default();
+            let generator = viewcheck::generate::GenConfig {
+                max_steps: max_steps.unwrap_or(d.max_steps).max(d.min_steps),
+                max_ndim: max_ndim.unwrap_or(d.max_ndim),
+                max_extent: max_extent.unwrap_or(d.max_extent),
+                invalid_rate: invalid_rate.unwrap_or(d.invalid_rate).clamp(0.0, 1.0),
+                ..d
+            };
+            check(
+                Config {
+                    seed: seed.unwrap_or(DEFAULT_SEED),
+                    cases,
+                    level: level.into(),
+                    max_failures,
+                    failures_dir: Some(failures_dir),
+                    generator,
+                },
+                quiet,
+            )
+        }
         Command::Diff { file, level, show } => diff(&file, level.into(), show),
         Command::Validate { corpus } => validate(&corpus),
         Command::Replay {

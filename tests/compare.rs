@@ -402,6 +402,7 @@ mod campaign {
             level: Level::Exact,
             max_failures: 2,
             failures_dir: Some(dir.clone()),
+            ..Config::default()
         };
         let faulty = Faulty {
             from_len: 4,
@@ -465,6 +466,7 @@ mod campaign {
             level: Level::Values,
             max_failures: 0,
             failures_dir: None,
+            ..Config::default()
         };
         let report = run_with(
             &config,
@@ -498,6 +500,7 @@ mod campaign {
             level: Level::Exact,
             max_failures: 1,
             failures_dir: None,
+            ..Config::default()
         };
         let report = run_with(
             &config,
@@ -521,6 +524,7 @@ mod campaign {
             level: Level::Exact,
             max_failures: 0,
             failures_dir: None,
+            ..Config::default()
         };
         let faulty = Faulty {
             from_len: 1,

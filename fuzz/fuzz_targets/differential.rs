@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use viewcheck::backend::{Backend, NumpyBackend, StridedBackend};
-use viewcheck::compare::{compare, Level};
+use viewcheck::compare::{compare, first_divergent_step, Level};
 use viewcheck::regress::{program_from_bytes, render_failure, render_program};
 
 fuzz_target!(
@@ -32,7 +32,11 @@ fuzz_target!(
         });
         let diffs = compare(&expected, &got, Level::Exact);
         if !diffs.is_empty() {
-            panic!("strided differs from NumPy at level exact\n{}", render_failure(&program, &diffs));
+            let first = first_divergent_step(&program, &NumpyBackend, &StridedBackend, Level::Exact);
+            panic!(
+                "strided differs from NumPy at level exact\n{}",
+                render_failure(&program, &diffs, first)
+            );
         }
     }
 );
