@@ -68,7 +68,7 @@ pub enum Value<'a> {
 }
 
 /// Most elements a step may produce before it fails with
-/// [`ErrorKind::LimitExceeded`] (format 1's limit, 2^24).
+/// [`ErrorKind::LimitExceeded`](crate::ErrorKind::LimitExceeded) (format 1's limit, 2^24).
 pub const MAX_RESULT_ELEMENTS: usize = 1 << 24;
 
 #[derive(Clone, Debug)]
