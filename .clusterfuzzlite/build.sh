@@ -20,9 +20,11 @@ cases, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 for path in sorted(cases.rglob("*.json*")) if cases.exists() else []:
     text = path.read_text()
     try:
-        docs = [json.loads(text)]
+        docs = json.loads(text)  # a case file is a JSON list of cases
     except ValueError:
         docs = [json.loads(l) for l in text.splitlines() if l.strip()]
+    if isinstance(docs, dict):
+        docs = [docs]
     for doc in docs:
         if isinstance(doc, dict) and "program" in doc:
             p = json.dumps(doc["program"], separators=(",", ":"))

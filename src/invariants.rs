@@ -15,14 +15,16 @@
 //!   `offset + Σ i_k·strides[k]` in C order, and `to_vec` has one value per
 //!   element;
 //! * **alias values** — all names that reach one address of one buffer read
-//!   the same value there (so a write is seen through every alias);
+//!   the same value there, checked for a new name and for every name after
+//!   every successful write (so a write is seen through every alias);
 //! * **contiguity** — the C/F flags equal the brute-force definition
 //!   (the addresses in C/F index order are consecutive, or there are none);
 //! * **sharing** — `shares_memory` equals "the address sets intersect" and
 //!   `may_share_memory` equals "the address ranges `[lowest, highest]`
 //!   intersect", for the new name against every earlier one, both ways;
 //! * **reads do not write** — a step other than `assign`/`add_assign`, and
-//!   every failing or skipped step, leaves every buffer unchanged;
+//!   every failing or skipped step, leaves every buffer unchanged (reread
+//!   through a set of names that covers every reached address);
 //! * **write locality and values** — a write changes only addresses that
 //!   `dst[index]` reaches (for a basic index exactly those, and they then
 //!   hold the value read *before* the write, broadcast; for an advanced
@@ -34,6 +36,10 @@
 //! * **result values** — `array`, `copy`, `reshape`, `ravel`, `flatten`,
 //!   `squeeze`, `expand_dims` and `broadcast_to` hold their source's values
 //!   in the order NumPy defines (C or F index order; a multiset for `K`).
+//!
+//! "Memory" means the addresses some bound name reaches: the crate has no
+//! accessor for a whole buffer, and an address no name reaches cannot be
+//! observed by a program either.
 //!
 //! ```
 //! use viewcheck::format::Program;

@@ -327,6 +327,7 @@ fn generator_bytes_import_as_a_corpus_case() {
     assert!(import_crash(b"{\"format\": 2}", ArtifactKind::ProgramJson, None).is_err());
 }
 
+#[cfg(feature = "oracle")]
 #[test]
 fn an_import_with_numpy_records_the_expectation() {
     let numpy = viewcheck::backend::NumpyBackend::new().unwrap_or_else(|e| panic!("{e}"));

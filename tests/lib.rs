@@ -3,6 +3,8 @@
 
 mod cli;
 mod compare;
+// Needs the embedded NumPy (the default `oracle` feature).
+#[cfg(feature = "oracle")]
 mod differential;
 mod format;
 mod generate;

@@ -55,6 +55,12 @@ fn main() -> ExitCode {
         }
     };
     let numpy = if use_numpy { numpy_backend() } else { None };
+    // Regenerating the program runs the strided crate step by step; if the
+    // crash was a panic there, say so in one line instead of a backtrace
+    // (the report below names the step).
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("import_crash: a panic while replaying the input: {info}");
+    }));
     let imported = match import_crash(&bytes, kind, numpy.as_deref()) {
         Ok(i) => i,
         Err(e) => {

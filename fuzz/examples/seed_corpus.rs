@@ -1,6 +1,6 @@
 //! Seeds `fuzz/corpus/format/` with program texts: every `program` of the
-//! corpus cases (`corpus/cases/**/*.json`, one case per file or JSON Lines)
-//! plus programs from the generator.
+//! corpus cases (`corpus/cases/**/*.json`: JSON lists of cases) plus
+//! programs from the generator.
 //!
 //! ```text
 //! cargo run --manifest-path fuzz/Cargo.toml --example seed_corpus -- [--generated N] [CASES_DIR] [OUT_DIR]
@@ -39,7 +39,8 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() -> ExitCode {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fuzz_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = fuzz_dir.parent().unwrap_or(fuzz_dir).to_path_buf();
     let mut generated = 200u64;
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -56,8 +57,14 @@ fn main() -> ExitCode {
             dirs.push(PathBuf::from(a));
         }
     }
-    let cases = dirs.first().cloned().unwrap_or_else(|| root.join("corpus/cases"));
-    let out = dirs.get(1).cloned().unwrap_or_else(|| root.join("fuzz/corpus/format"));
+    let cases = dirs
+        .first()
+        .cloned()
+        .unwrap_or_else(|| root.join("corpus/cases"));
+    let out = dirs
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| root.join("fuzz/corpus/format"));
     if let Err(e) = std::fs::create_dir_all(&out) {
         eprintln!("seed_corpus: {}: {e}", out.display());
         return ExitCode::FAILURE;
@@ -69,9 +76,15 @@ fn main() -> ExitCode {
         let Ok(text) = std::fs::read_to_string(f) else {
             continue;
         };
+        // A case file is a JSON list of cases; also accept one case, or
+        // JSON Lines.
         let docs: Vec<serde_json::Value> = match serde_json::from_str(&text) {
+            Ok(serde_json::Value::Array(cases)) => cases,
             Ok(v) => vec![v],
-            Err(_) => text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect(),
+            Err(_) => text
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect(),
         };
         for d in docs {
             if let Some(p) = d.get("program") {

@@ -24,8 +24,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
         if let Ok(o) = Observation::from_json(&value) {
             let j1 = o.to_json();
-            let o2 = Observation::from_json(&j1)
-                .unwrap_or_else(|e| panic!("to_json of an accepted observation is rejected: {e}\n{j1}"));
+            let o2 = Observation::from_json(&j1).unwrap_or_else(|e| {
+                panic!("to_json of an accepted observation is rejected: {e}\n{j1}")
+            });
             let j2 = o2.to_json();
             assert_eq!(j1, j2, "observation JSON is not a fixed point");
         }
