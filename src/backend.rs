@@ -61,10 +61,14 @@ impl Backend for StridedBackend {
                 .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic payload".into());
             let i = step.get();
-            let op = program.steps.get(i).map(|s| s.op()).unwrap_or("?");
+            let place = match program.steps.get(i) {
+                Some(s) => format!("steps[{i}] ({})", s.op()),
+                // Past the last step: while observing the final state.
+                None => "the final observation".to_string(),
+            };
             BackendError {
                 backend: "strided".into(),
-                message: format!("panic at steps[{i}] ({op}): {msg}"),
+                message: format!("panic at {place}: {msg}"),
             }
         })
     }
@@ -238,6 +242,7 @@ fn run_strided(program: &Program, step_no: &std::cell::Cell<usize>) -> Observati
         step_no.set(i);
         steps.push(run_step(&mut env, step));
     }
+    step_no.set(program.steps.len());
     observe(&env, steps)
 }
 

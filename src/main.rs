@@ -152,6 +152,38 @@ enum Command {
         #[arg(long, default_value_os_t = viewcheck::corpus::default_dir())]
         corpus: PathBuf,
     },
+    /// Turn a fuzz crash artifact (generator bytes, or a program) into a
+    /// corpus case with NumPy's recorded answer, under
+    /// `corpus/cases/<area>/<topic>.json` with the next free id.
+    ImportCrash {
+        /// The artifact file (e.g. fuzz/artifacts/differential/crash-...).
+        artifact: PathBuf,
+        /// How to read it.
+        #[arg(long, value_enum, default_value_t = ArtifactArg::Auto)]
+        kind: ArtifactArg,
+        /// Corpus area of the new case.
+        #[arg(long, default_value = "regressions")]
+        area: String,
+        /// File (topic) within the area.
+        #[arg(long, default_value = "fuzz")]
+        topic: String,
+        /// The corpus directory.
+        #[arg(long, default_value_os_t = viewcheck::corpus::default_dir())]
+        corpus: PathBuf,
+        /// Only print the report and the case; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ArtifactArg {
+    /// A program if the bytes parse as one, else generator bytes.
+    Auto,
+    /// Input of a generator-driven target (differential, invariants).
+    Bytes,
+    /// A format-1 program (artifacts of the `format` target).
+    Program,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -249,6 +281,14 @@ fn main() -> ExitCode {
         } => replay(backend, level.into(), &corpus, verbose),
         Command::Record { all, ids, corpus } => record(all, &ids, &corpus),
         Command::Verify { corpus } => verify(&corpus),
+        Command::ImportCrash {
+            artifact,
+            kind,
+            area,
+            topic,
+            corpus,
+            dry_run,
+        } => import_crash(&artifact, kind, &area, &topic, &corpus, dry_run),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -803,4 +843,45 @@ fn verify(dir: &Path) -> Result<u8, Fatal> {
 #[cfg(not(feature = "oracle"))]
 fn verify(_dir: &Path) -> Result<u8, Fatal> {
     numpy_backend("`verify`").map(|_| 0)
+}
+
+fn import_crash(
+    artifact: &Path,
+    kind: ArtifactArg,
+    area: &str,
+    topic: &str,
+    dir: &Path,
+    dry_run: bool,
+) -> Result<u8, Fatal> {
+    use viewcheck::regress::{import_crash, ArtifactKind};
+    silence_backend_panics();
+    let bytes = std::fs::read(artifact)
+        .map_err(|e| Fatal::env(format!("cannot read {}: {e}", artifact.display())))?;
+    let kind = match kind {
+        ArtifactArg::Auto => ArtifactKind::Auto,
+        ArtifactArg::Bytes => ArtifactKind::GeneratorBytes,
+        ArtifactArg::Program => ArtifactKind::ProgramJson,
+    };
+    let numpy = numpy_backend("`import-crash`")?;
+    let imported = import_crash(&bytes, kind, Some(numpy.as_ref())).map_err(|e| Fatal {
+        code: 1,
+        message: format!("cannot import {}: {e}", artifact.display()),
+    })?;
+    out_raw!("{}", imported.report());
+    if dry_run {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&imported.case).unwrap_or_default()
+        );
+        return Ok(0);
+    }
+    let mut corpus = load_corpus(dir)?;
+    let id = corpus
+        .add_case(area, topic, imported.case.clone())
+        .map_err(|p| Fatal::env(format!("cannot add the case: {p}")))?;
+    out!(
+        "added {id} to {}/cases/{area}/{topic}.json; `cargo test --test corpus` replays it",
+        dir.display()
+    );
+    Ok(0)
 }

@@ -256,7 +256,7 @@ pub fn import_crash(
     };
     let mut finding = None;
     if let Some(v) = &violation {
-        finding = Some(format!("invariant {} at {v}", v.property));
+        finding = Some(format!("invariant violated at {v}"));
     } else if let Err(e) = &strided {
         finding = Some(e.to_string());
     } else if let Some(d) = differences.first() {

@@ -892,6 +892,10 @@ impl FancyPlan {
     /// Buffer addresses of `x[idx]` in C order of the `B + S` shape (before
     /// the `consec` transposition). Index values must have been checked.
     fn buffer_addresses(&self, source: &Array) -> Vec<isize> {
+        if self.subspace.size() == 0 {
+            // An empty result reads nothing; don't walk a large `B`.
+            return Vec::new();
+        }
         let nd = self.bshape.len();
         let mut offsets = vec![0isize; layout::size(&self.bshape)];
         for arr in &self.arrays {
