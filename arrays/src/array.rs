@@ -559,14 +559,7 @@ fn fix_unknown_dimension(shape: &[i64], size: usize) -> Result<Vec<usize>, Error
 }
 
 fn broadcast_error(from: &[usize], to: &[usize]) -> Error {
-    let fmt = |s: &[usize]| {
-        let parts: Vec<String> = s.iter().map(|d| d.to_string()).collect();
-        if parts.len() == 1 {
-            format!("({},)", parts[0])
-        } else {
-            format!("({})", parts.join(","))
-        }
-    };
+    let fmt = crate::error::shape_str;
     Error::value(format!(
         "operands could not be broadcast together with remapped shapes [original->remapped]: {}  and requested shape {}",
         fmt(from),

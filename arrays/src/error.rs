@@ -101,3 +101,13 @@ impl Warning {
         }
     }
 }
+
+/// A shape as NumPy prints it in messages: `(3,)`, `(2,3)`, `()`.
+pub(crate) fn shape_str(s: &[usize]) -> String {
+    let parts: Vec<String> = s.iter().map(|d| d.to_string()).collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(","))
+    }
+}

@@ -11,7 +11,7 @@
 //! indexing), or a fresh buffer (advanced indexing).
 
 use crate::array::{Array, Order};
-use crate::error::{Error, Warning};
+use crate::error::{shape_str, Error, Warning};
 use crate::layout::{self, MAX_DIMS};
 
 /// One entry of an index tuple (`x[(e0, e1, ...)]`).
@@ -749,15 +749,6 @@ impl Array {
         for (&t, &v) in targets.iter().zip(values) {
             data[t as usize] = v;
         }
-    }
-}
-
-fn shape_str(s: &[usize]) -> String {
-    let parts: Vec<String> = s.iter().map(|d| d.to_string()).collect();
-    if parts.len() == 1 {
-        format!("({},)", parts[0])
-    } else {
-        format!("({})", parts.join(","))
     }
 }
 
