@@ -275,9 +275,7 @@ impl Report {
             "skipped".into(),
         ];
         header.extend(classes.iter().map(|c| c.to_string()));
-        let mut table: Vec<Vec<String>> = vec![header];
-        let mut sum = OutcomeCounts::default();
-        for (label, c) in &rows {
+        let row = |label: &str, c: &OutcomeCounts| -> Vec<String> {
             let mut row = vec![
                 label.to_string(),
                 c.total().to_string(),
@@ -289,7 +287,12 @@ impl Report {
                     .iter()
                     .map(|k| c.errors.get(*k).copied().unwrap_or(0).to_string()),
             );
-            table.push(row);
+            row
+        };
+        let mut table: Vec<Vec<String>> = vec![header];
+        let mut sum = OutcomeCounts::default();
+        for (label, c) in &rows {
+            table.push(row(label, c));
             if label.contains('[') {
                 continue;
             }
@@ -299,18 +302,7 @@ impl Report {
                 *sum.errors.entry(k.clone()).or_default() += n;
             }
         }
-        let mut row = vec![
-            "all steps".to_string(),
-            sum.total().to_string(),
-            sum.ok.to_string(),
-            sum.skipped.to_string(),
-        ];
-        row.extend(
-            classes
-                .iter()
-                .map(|k| sum.errors.get(*k).copied().unwrap_or(0).to_string()),
-        );
-        table.push(row);
+        table.push(row("all steps", &sum));
         let widths: Vec<usize> = (0..table[0].len())
             .map(|i| table.iter().map(|r| r[i].len()).max().unwrap_or(0))
             .collect();
