@@ -281,16 +281,6 @@ impl Gen<'_, '_, '_> {
         self.steps.push(step);
     }
 
-    fn arrays(&self) -> Vec<(String, Array)> {
-        self.env
-            .iter()
-            .filter_map(|(n, b)| match b {
-                Binding::Array(a) => Some((n.to_string(), a.clone())),
-                Binding::Scalar(_) => None,
-            })
-            .collect()
-    }
-
     /// Names that make a step using them skip as `src`/`dst`: names whose
     /// step failed or was skipped, and scalars.
     fn skip_names(&self) -> Vec<String> {
@@ -337,21 +327,32 @@ impl Gen<'_, '_, '_> {
     /// views), otherwise weighted by [`Gen::interest`].
     fn pick_array(&mut self, pred: &dyn Fn(&Array) -> bool) -> Option<(String, Array)> {
         let limit = self.cfg.max_elements.max(1) * 8;
-        let mut cands: Vec<(String, Array)> = self
-            .arrays()
-            .into_iter()
-            .filter(|(_, a)| pred(a) && a.size() <= limit)
-            .collect();
-        if cands.is_empty() {
+        // Positions (in binding order) of the candidates and their weights;
+        // only the chosen array is cloned (this runs for every step).
+        let mut positions: Vec<usize> = Vec::new();
+        let mut weights: Vec<u32> = Vec::new();
+        let mut last_is_small = false;
+        for (k, (_, b)) in self.env.iter().enumerate() {
+            if let Binding::Array(a) = b {
+                if pred(a) && a.size() <= limit {
+                    positions.push(k);
+                    weights.push(Self::interest(a));
+                    last_is_small = a.size() <= 1;
+                }
+            }
+        }
+        if positions.is_empty() {
             return None;
         }
-        let last_is_small = cands.last().is_some_and(|(_, a)| a.size() <= 1);
-        if self.chance(if last_is_small { 0.1 } else { 0.35 }) {
-            return cands.pop();
-        }
-        let weights: Vec<u32> = cands.iter().map(|(_, a)| Self::interest(a)).collect();
-        let i = self.weighted(&weights);
-        Some(cands.swap_remove(i))
+        let chosen = if self.chance(if last_is_small { 0.1 } else { 0.35 }) {
+            positions[positions.len() - 1]
+        } else {
+            positions[self.weighted(&weights)]
+        };
+        self.env.iter().nth(chosen).and_then(|(n, b)| match b {
+            Binding::Array(a) => Some((n.to_string(), a.clone())),
+            Binding::Scalar(_) => None,
+        })
     }
 
     /// The source of a non-write step: usually an array, sometimes (per
@@ -438,11 +439,11 @@ impl Gen<'_, '_, '_> {
     // ---- steps ------------------------------------------------------------
 
     fn step(&mut self, max_steps: usize) {
-        if self.arrays().is_empty() {
+        if !self.env.iter().any(|(_, b)| matches!(b, Binding::Array(_))) {
             self.gen_array();
             return;
         }
-        let weights: Vec<u32> = OP_WEIGHTS.iter().map(|&(_, w)| w).collect();
+        let weights: [u32; OP_WEIGHTS.len()] = OP_WEIGHTS.map(|(_, w)| w);
         let op = OP_WEIGHTS[self.weighted(&weights)].0;
         if op == "array" {
             self.gen_array();

@@ -372,7 +372,9 @@ pub fn addresses(shape: &[usize], strides: &[isize], offset: isize) -> Vec<isize
         return out;
     }
     let ndim = shape.len();
-    let mut idx = vec![0usize; ndim];
+    // The odometer lives on the stack (ndim <= MAX_DIMS): this runs for
+    // every read of an array.
+    let mut idx = [0usize; MAX_DIMS];
     let mut addr = offset;
     loop {
         out.push(addr);

@@ -29,7 +29,7 @@
 //! A work bound caps the candidates tried for adversarial cases.
 
 use crate::array::Array;
-use crate::layout;
+use crate::layout::{self, MAX_DIMS};
 
 /// Answer of a bounded overlap query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,38 +70,42 @@ pub fn shares_memory_bounded(a: &Array, b: &Array, max_work: Option<u64>) -> Ove
     }
     let (alo, _) = layout::extent(a.shape(), a.strides(), a.offset()).expect("non-empty");
     let (blo, _) = layout::extent(b.shape(), b.strides(), b.offset()).expect("non-empty");
-    let mut terms: Vec<(i128, i128)> = Vec::new();
+    // At most one term per axis of either array (2 * MAX_DIMS); fixed-size
+    // storage keeps this allocation-free, as it runs for every pair of names.
+    let mut storage = [(0i128, 0i128); 2 * MAX_DIMS];
+    let mut n = 0usize;
     let mut rhs = (blo - alo) as i128;
-    let mut add = |shape: &[usize], strides: &[isize], is_b: bool| {
-        for (&n, &s) in shape.iter().zip(strides) {
-            if n <= 1 || s == 0 {
+    for (array, is_b) in [(a, false), (b, true)] {
+        for (&extent, &s) in array.shape().iter().zip(array.strides()) {
+            if extent <= 1 || s == 0 {
                 continue;
             }
-            let (c, u) = (s.unsigned_abs() as i128, n as i128 - 1);
+            let (c, u) = (s.unsigned_abs() as i128, extent as i128 - 1);
             if is_b {
                 rhs += c * u;
             }
-            match terms.iter_mut().find(|t| t.0 == c) {
+            match storage[..n].iter_mut().find(|t| t.0 == c) {
                 Some(t) => t.1 += u,
-                None => terms.push((c, u)),
+                None => {
+                    storage[n] = (c, u);
+                    n += 1;
+                }
             }
         }
-    };
-    add(a.shape(), a.strides(), false);
-    add(b.shape(), b.strides(), true);
+    }
+    let terms = &mut storage[..n];
     terms.sort_by_key(|t| std::cmp::Reverse(t.0));
-    let n = terms.len();
-    let mut suffix_max = vec![0i128; n + 1];
-    let mut suffix_gcd = vec![0i128; n + 1];
+    let mut suffix_max = [0i128; 2 * MAX_DIMS + 1];
+    let mut suffix_gcd = [0i128; 2 * MAX_DIMS + 1];
     for k in (0..n).rev() {
         suffix_max[k] = suffix_max[k + 1] + terms[k].0 * terms[k].1;
         suffix_gcd[k] = gcd(suffix_gcd[k + 1], terms[k].0);
     }
     let mut budget = max_work.unwrap_or(u64::MAX);
     let search = Search {
-        terms: &terms,
-        suffix_max: &suffix_max,
-        suffix_gcd: &suffix_gcd,
+        terms,
+        suffix_max: &suffix_max[..=n],
+        suffix_gcd: &suffix_gcd[..=n],
     };
     match search.solve(0, rhs, &mut budget) {
         Some(true) => Overlap::Yes,
