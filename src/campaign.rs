@@ -505,6 +505,12 @@ pub fn run_with(
         total_time: Duration::ZERO,
     };
     let (seed, level) = (config.seed, config.level);
+    let progress_at = |case: u64, failures: usize| Progress {
+        done: case + 1,
+        cases: config.cases,
+        failures,
+        elapsed: start.elapsed(),
+    };
     for case in 0..config.cases {
         if config.max_failures > 0 && report.failures.len() >= config.max_failures {
             report.stopped_early = true;
@@ -546,12 +552,7 @@ pub fn run_with(
             };
             save(&config.failures_dir, &mut f);
             report.failures.push(f);
-            progress(Progress {
-                done: case + 1,
-                cases: config.cases,
-                failures: report.failures.len(),
-                elapsed: start.elapsed(),
-            });
+            progress(progress_at(case, report.failures.len()));
             continue;
         }
         let c = classify(&program, expected, got, level);
@@ -601,12 +602,7 @@ pub fn run_with(
             report.shrink_time += t.elapsed();
             report.failures.push(f);
         }
-        progress(Progress {
-            done: case + 1,
-            cases: config.cases,
-            failures: report.failures.len(),
-            elapsed: start.elapsed(),
-        });
+        progress(progress_at(case, report.failures.len()));
     }
     report.total_time = start.elapsed();
     report
