@@ -4,7 +4,6 @@
 //! (feature `oracle`) runs them in the embedded NumPy. Both produce the same
 //! [`Observation`] structure, so one comparator serves every pair.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -114,25 +113,41 @@ pub enum Binding {
 }
 
 /// The environment of a running program: bound names in binding order.
+///
+/// A list, not a map: programs bind a few dozen short names, and a lookup
+/// by comparing them is cheaper than hashing (this runs several times per
+/// step, on the fuzzing hot path).
 #[derive(Default)]
 pub struct Env {
-    order: Vec<String>,
-    names: HashMap<String, Binding>,
+    bound: Vec<(String, Binding)>,
 }
 
 impl Env {
+    /// An empty environment with room for `n` names.
+    pub fn with_capacity(n: usize) -> Env {
+        Env {
+            bound: Vec::with_capacity(n),
+        }
+    }
     /// The binding of `name`, if bound.
     pub fn get(&self, name: &str) -> Option<&Binding> {
-        self.names.get(name)
+        self.bound
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b)
+    }
+    /// Unbinds every name (keeping the room for them).
+    pub fn clear(&mut self) {
+        self.bound.clear();
     }
     /// Binds `name` (names are bound once).
     pub fn bind(&mut self, name: &str, b: Binding) {
-        self.order.push(name.to_string());
-        self.names.insert(name.to_string(), b);
+        self.bound.push((name.to_string(), b));
     }
     /// Bound names in binding order with their bindings.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Binding)> {
-        self.order.iter().map(|n| (n.as_str(), &self.names[n]))
+        self.bound.iter().map(|(n, b)| (n.as_str(), b))
     }
 }
 

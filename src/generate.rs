@@ -9,7 +9,8 @@
 //! # Design
 //!
 //! The generator *runs* every step it emits on the strided backend
-//! ([`backend::run_step`] on an [`Env`]), so at each point it knows the
+//! ([`backend::run_step`] on an [`Env`], or through whatever [`Runner`] it
+//! is given — the invariant checker is one), so at each point it knows the
 //! shape, strides, writeability and aliasing of every bound name, which
 //! names are scalars, and which steps failed (their `out` is structurally
 //! bound but unbound at run time). It uses that knowledge to pick arguments
@@ -37,9 +38,11 @@
 //!
 //! Every program the generator returns is structurally valid
 //! (`Program::from_json(&p.to_json())` accepts it and gives back `p`); no
-//! JSON is built during generation. If the strided backend panics on a step,
-//! generation stops right after that step, so the program reproduces the
-//! panic.
+//! JSON is built during generation. If the strided backend panics on a step
+//! (or the runner says stop), generation stops right after that step, so the
+//! program reproduces the panic. When the byte stream runs out the program
+//! ends: a fuzz input of a few bytes is a program of a few steps, rather
+//! than one padded with identical default steps.
 //!
 //! ```
 //! use viewcheck::generate::{program_for_case, GenConfig};
@@ -139,28 +142,73 @@ pub fn program_for_case(seed: u64, case: u64, cfg: &GenConfig) -> Program {
 }
 
 /// Generates one structurally valid program from `u` (see the module
-/// documentation). An exhausted byte stream is not an error: the remaining
-/// choices take their first alternative.
+/// documentation). The steps run on the strided backend as they are made.
+///
+/// The byte stream running out ends the program (after at least one step):
+/// every further choice would take its first alternative, so the steps
+/// would repeat and say nothing new. A short fuzz input therefore stands for
+/// a short program.
 pub fn generate(u: &mut Unstructured, cfg: &GenConfig) -> arbitrary::Result<Program> {
+    let mut runner = EnvRunner::default();
+    Ok(generate_with(u, cfg, &mut runner))
+}
+
+/// Where the generator runs the steps it makes, and whose state it reads to
+/// make the next one. [`generate`] runs them on a bare [`Env`]
+/// ([`EnvRunner`]); the invariant checker runs them through its own checks,
+/// so a fuzz target executes every step once, not once to generate and
+/// again to check.
+pub trait Runner {
+    /// The names bound so far, as the steps run left them.
+    fn env(&self) -> &Env;
+    /// Runs `step` on [`Runner::env`]. `false` ends the program right after
+    /// this step (the step panicked, or broke a property being checked).
+    fn run(&mut self, step: &Step) -> bool;
+}
+
+/// The plain [`Runner`]: [`backend::run_step`] on an [`Env`]; a panicking
+/// step ends the program.
+#[derive(Default)]
+pub struct EnvRunner {
+    /// The environment the steps ran on.
+    pub env: Env,
+}
+
+impl Runner for EnvRunner {
+    fn env(&self) -> &Env {
+        &self.env
+    }
+
+    fn run(&mut self, step: &Step) -> bool {
+        let env = &mut self.env;
+        catch_unwind(AssertUnwindSafe(|| backend::run_step(env, step))).is_ok()
+    }
+}
+
+/// [`generate`] with the steps run by `runner`. The program is the same for
+/// every runner that leaves the environment as [`backend::run_step`] does,
+/// up to the step where the runner says stop (inclusive).
+pub fn generate_with(u: &mut Unstructured, cfg: &GenConfig, runner: &mut dyn Runner) -> Program {
     let mut g = Gen {
         u,
         cfg,
-        env: Env::default(),
-        names: Vec::new(),
-        steps: Vec::new(),
-        panicked: false,
+        runner,
+        names: 0,
+        steps: Vec::with_capacity(cfg.max_steps.clamp(1, 64)),
+        stopped: false,
     };
     let max = cfg.max_steps.clamp(1, crate::format::MAX_STEPS);
     let min = cfg.min_steps.clamp(1, max);
     let target = g.range(min as i64, max as i64) as usize;
-    while g.steps.len() < target && !g.panicked {
+    // Out of bytes ends the program, once it has a step.
+    while g.steps.len() < target && !g.stopped && (g.steps.is_empty() || !g.u.is_empty()) {
         g.step(max);
     }
-    Ok(Program {
+    Program {
         name: None,
         note: None,
         steps: g.steps,
-    })
+    }
 }
 
 /// Ops and their weights when a step is chosen.
@@ -198,17 +246,18 @@ struct Src {
     array: Option<Array>,
 }
 
-struct Gen<'u, 'b, 'c> {
+struct Gen<'u, 'b, 'c, 'r> {
     u: &'u mut Unstructured<'b>,
     cfg: &'c GenConfig,
-    env: Env,
-    /// Every name bound structurally (by any earlier step), in order.
-    names: Vec<String>,
+    runner: &'r mut dyn Runner,
+    /// How many names earlier steps bound structurally (their `out`s).
+    names: usize,
     steps: Vec<Step>,
-    panicked: bool,
+    /// The runner said stop: no further step is made or run.
+    stopped: bool,
 }
 
-impl Gen<'_, '_, '_> {
+impl Gen<'_, '_, '_, '_> {
     // ---- randomness -------------------------------------------------------
 
     /// A uniform integer in `lo..=hi` (`lo` when the bytes run out).
@@ -227,11 +276,13 @@ impl Gen<'_, '_, '_> {
         self.range(0, n as i64 - 1) as usize
     }
 
+    /// True with probability `p`; false when the bytes have run out (the
+    /// first alternative is "no").
     fn chance(&mut self, p: f64) -> bool {
         if p <= 0.0 {
             return false;
         }
-        (self.range(0, 9999) as f64) < p * 10000.0
+        (self.range(0, 9999) as f64) >= (1.0 - p) * 10000.0
     }
 
     fn pick<T: Clone>(&mut self, v: &[T]) -> T {
@@ -259,7 +310,7 @@ impl Gen<'_, '_, '_> {
     // ---- environment ------------------------------------------------------
 
     fn fresh_name(&self) -> String {
-        let i = self.names.len();
+        let i = self.names;
         if i < 26 {
             ((b'a' + i as u8) as char).to_string()
         } else {
@@ -267,16 +318,23 @@ impl Gen<'_, '_, '_> {
         }
     }
 
-    /// Appends `step` and runs it on the strided backend. A panic stops
-    /// generation (the program then ends with the panicking step).
+    /// The environment the steps made so far left.
+    fn env(&self) -> &Env {
+        self.runner.env()
+    }
+
+    /// Appends `step` and runs it. When the runner says stop (a panic, a
+    /// broken property) the program ends with this step: later pushes are
+    /// dropped.
     fn push(&mut self, step: Step) {
-        let env = &mut self.env;
-        let r = catch_unwind(AssertUnwindSafe(|| backend::run_step(env, &step)));
-        if r.is_err() {
-            self.panicked = true;
+        if self.stopped {
+            return;
         }
-        if let Some(o) = step.out() {
-            self.names.push(o.to_string());
+        if !self.runner.run(&step) {
+            self.stopped = true;
+        }
+        if step.out().is_some() {
+            self.names += 1;
         }
         self.steps.push(step);
     }
@@ -284,11 +342,15 @@ impl Gen<'_, '_, '_> {
     /// Names that make a step using them skip as `src`/`dst`: names whose
     /// step failed or was skipped, and scalars.
     fn skip_names(&self) -> Vec<String> {
-        self.names
-            .iter()
-            .filter(|n| !matches!(self.env.get(n), Some(Binding::Array(_))))
-            .cloned()
+        self.bound_names()
+            .filter(|n| !matches!(self.env().get(n), Some(Binding::Array(_))))
+            .map(str::to_string)
             .collect()
+    }
+
+    /// Every name bound structurally (by any earlier step), in order.
+    fn bound_names(&self) -> impl Iterator<Item = &str> {
+        self.steps.iter().filter_map(|s| s.out())
     }
 
     /// How many trap features an array has (negative or zero strides, a
@@ -327,29 +389,40 @@ impl Gen<'_, '_, '_> {
     /// views), otherwise weighted by [`Gen::interest`].
     fn pick_array(&mut self, pred: &dyn Fn(&Array) -> bool) -> Option<(String, Array)> {
         let limit = self.cfg.max_elements.max(1) * 8;
-        // Positions (in binding order) of the candidates and their weights;
-        // only the chosen array is cloned (this runs for every step).
-        let mut positions: Vec<usize> = Vec::new();
-        let mut weights: Vec<u32> = Vec::new();
+        // Two passes over the candidates instead of collecting them: this
+        // runs for almost every step.
+        let candidate = |b: &Binding| match b {
+            Binding::Array(a) if pred(a) && a.size() <= limit => Some(Self::interest(a)),
+            _ => None,
+        };
+        let mut total = 0u32;
+        let mut last = None;
         let mut last_is_small = false;
-        for (k, (_, b)) in self.env.iter().enumerate() {
-            if let Binding::Array(a) = b {
-                if pred(a) && a.size() <= limit {
-                    positions.push(k);
-                    weights.push(Self::interest(a));
-                    last_is_small = a.size() <= 1;
-                }
+        for (k, (_, b)) in self.env().iter().enumerate() {
+            if let Some(w) = candidate(b) {
+                total += w;
+                last = Some(k);
+                last_is_small = matches!(b, Binding::Array(a) if a.size() <= 1);
             }
         }
-        if positions.is_empty() {
-            return None;
-        }
+        let last = last?;
         let chosen = if self.chance(if last_is_small { 0.1 } else { 0.35 }) {
-            positions[positions.len() - 1]
+            last
         } else {
-            positions[self.weighted(&weights)]
+            let mut r = self.range(0, total as i64 - 1) as u32;
+            let mut chosen = last;
+            for (k, (_, b)) in self.env().iter().enumerate() {
+                if let Some(w) = candidate(b) {
+                    if r < w {
+                        chosen = k;
+                        break;
+                    }
+                    r -= w;
+                }
+            }
+            chosen
         };
-        self.env.iter().nth(chosen).and_then(|(n, b)| match b {
+        self.env().iter().nth(chosen).and_then(|(n, b)| match b {
             Binding::Array(a) => Some((n.to_string(), a.clone())),
             Binding::Scalar(_) => None,
         })
@@ -439,7 +512,11 @@ impl Gen<'_, '_, '_> {
     // ---- steps ------------------------------------------------------------
 
     fn step(&mut self, max_steps: usize) {
-        if !self.env.iter().any(|(_, b)| matches!(b, Binding::Array(_))) {
+        if !self
+            .env()
+            .iter()
+            .any(|(_, b)| matches!(b, Binding::Array(_)))
+        {
             self.gen_array();
             return;
         }
@@ -454,22 +531,25 @@ impl Gen<'_, '_, '_> {
             self.gen_write(op == "add_assign", invalid, max_steps);
             return;
         }
-        let Some(src) = self.pick_src() else {
+        let Some(Src { name, array }) = self.pick_src() else {
             self.gen_array();
             return;
         };
-        let shape: Vec<usize> = match &src.array {
-            Some(a) => a.shape().to_vec(),
-            None => self.gen_shape(),
+        let generated;
+        let shape: &[usize] = match &array {
+            Some(a) => a.shape(),
+            None => {
+                generated = self.gen_shape();
+                &generated
+            }
         };
         let out = self.fresh_name();
-        let name = src.name.clone();
         let n = shape.len();
         let step = match op {
             "index" => Step::Index {
                 out,
                 src: name,
-                index: self.gen_index(&shape, invalid, false),
+                index: self.gen_index(shape, invalid, false),
             },
             "transpose" => Step::Transpose {
                 out,
@@ -509,7 +589,7 @@ impl Gen<'_, '_, '_> {
             }
             "reshape" => {
                 let size: usize = shape.iter().product();
-                let new_shape = self.gen_reshape(&shape, size, invalid);
+                let new_shape = self.gen_reshape(shape, size, invalid);
                 let order = ORDERS[self.weighted(&[5, 3, 2])];
                 let copy = match self.weighted(&[6, 2, 2]) {
                     0 => None,
@@ -547,7 +627,7 @@ impl Gen<'_, '_, '_> {
             "squeeze" => Step::Squeeze {
                 out,
                 src: name,
-                axis: self.gen_squeeze(&shape, invalid),
+                axis: self.gen_squeeze(shape, invalid),
             },
             "expand_dims" => Step::ExpandDims {
                 out,
@@ -557,10 +637,10 @@ impl Gen<'_, '_, '_> {
             "broadcast_to" => Step::BroadcastTo {
                 out,
                 src: name,
-                shape: self.gen_broadcast(&shape, invalid),
+                shape: self.gen_broadcast(shape, invalid),
             },
             "diagonal" => {
-                let (offset, axis1, axis2) = self.gen_diagonal(&shape, invalid);
+                let (offset, axis1, axis2) = self.gen_diagonal(shape, invalid);
                 Step::Diagonal {
                     out,
                     src: name,
@@ -1616,9 +1696,14 @@ impl Gen<'_, '_, '_> {
             shape: vec![n],
             order: Order::C,
         });
-        match self.env.get(&name) {
+        match self.env().get(&name) {
             Some(Binding::Array(a)) => (name, a.clone()),
-            _ => unreachable!("an array step binds its name"),
+            // The step did not run (generation stopped): what it would
+            // have bound.
+            _ => (
+                name,
+                Array::arange(&[n as usize], viewcheck_arrays::Order::C),
+            ),
         }
     }
 
@@ -1884,10 +1969,9 @@ impl Gen<'_, '_, '_> {
     ) -> Value {
         if self.chance(self.cfg.skip_rate) {
             let failed: Vec<String> = self
-                .names
-                .iter()
-                .filter(|n| self.env.get(n).is_none())
-                .cloned()
+                .bound_names()
+                .filter(|n| self.env().get(n).is_none())
+                .map(str::to_string)
                 .collect();
             if !failed.is_empty() {
                 return Value::Var(self.pick(&failed));
@@ -1903,7 +1987,7 @@ impl Gen<'_, '_, '_> {
         // (those overlapping the destination first).
         let mut overlapping = Vec::new();
         let mut others = Vec::new();
-        for (name, b) in self.env.iter() {
+        for (name, b) in self.env().iter() {
             match b {
                 Binding::Scalar(_) => others.push(name.to_string()),
                 Binding::Array(a) => {

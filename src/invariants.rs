@@ -14,17 +14,19 @@
 //! * **addresses** — `Array::addresses` equals a brute-force enumeration of
 //!   `offset + Σ i_k·strides[k]` in C order, and `to_vec` has one value per
 //!   element;
-//! * **alias values** — all names that reach one address of one buffer read
-//!   the same value there, checked for a new name and for every name after
-//!   every successful write (so a write is seen through every alias);
+//! * **alias values** — what the crate reads through a name
+//!   (`for_each_value`, its C-order walk) is what the buffer holds at the
+//!   name's brute-force addresses, checked for a new name and, after a
+//!   write, for every name on the written buffer (so a write is seen
+//!   through every alias, and all aliases agree);
 //! * **contiguity** — the C/F flags equal the brute-force definition
 //!   (the addresses in C/F index order are consecutive, or there are none);
 //! * **sharing** — `shares_memory` equals "the address sets intersect" and
 //!   `may_share_memory` equals "the address ranges `[lowest, highest]`
 //!   intersect", for the new name against every earlier one, both ways;
 //! * **reads do not write** — a step other than `assign`/`add_assign`, and
-//!   every failing or skipped step, leaves every buffer unchanged (reread
-//!   through a set of names that covers every reached address);
+//!   every failing or skipped step, leaves every buffer unchanged (each
+//!   buffer is compared whole with its image from the step before);
 //! * **write locality and values** — a write changes only addresses that
 //!   `dst[index]` reaches (for a basic index exactly those, and they then
 //!   hold the value read *before* the write, broadcast; for an advanced
@@ -37,9 +39,17 @@
 //!   `squeeze`, `expand_dims` and `broadcast_to` hold their source's values
 //!   in the order NumPy defines (C or F index order; a multiset for `K`).
 //!
-//! "Memory" means the addresses some bound name reaches: the crate has no
-//! accessor for a whole buffer, and an address no name reaches cannot be
-//! observed by a program either.
+//! "Memory" is every element of every buffer a bound name lives on, read
+//! with `Array::with_buffer`: the checker keeps an image of each buffer and
+//! compares it with the buffer after every step, so it sees exactly what a
+//! step wrote (an unchanged buffer costs one slice comparison). Values are
+//! read from the images; what the crate itself reads through each name is
+//! checked against them.
+//!
+//! The checker is built for throughput, because the `invariants` fuzz
+//! target runs it on every input: [`generate_checked`] makes and checks a
+//! program in one pass, and the per-step work is proportional to what the
+//! step touched (a new array's window, a written buffer's names).
 //!
 //! ```
 //! use viewcheck::format::Program;
@@ -57,10 +67,12 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use arbitrary::Unstructured;
 use viewcheck_arrays as va;
 
 use crate::backend::{run_step, to_index, Binding, Env};
 use crate::format::{Item, Order, Program, Step, StepOutcome, StepRecord, Value};
+use crate::generate::{generate_with, GenConfig, Runner};
 
 /// Which property a [`Violation`] breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -174,6 +186,59 @@ pub fn check_program(program: &Program) -> Result<(), Violation> {
     Ok(())
 }
 
+/// Generates a program from `u` the way [`generate`](crate::generate::generate)
+/// does, checking every step as it is made: each step runs once, through
+/// the [`Checker`], instead of once to generate and again to check (what the
+/// `invariants` fuzz target does per input). Returns the program — ending
+/// with the violating step if there is one, so it reproduces the violation
+/// — and the first violation.
+///
+/// Without a violation the program is exactly the one `generate` makes from
+/// the same bytes.
+pub fn generate_checked(u: &mut Unstructured, cfg: &GenConfig) -> (Program, Result<(), Violation>) {
+    // One checker per thread, emptied between programs: its lists keep
+    // their room (a fuzz target calls this for every input).
+    thread_local! {
+        static SPARE: Cell<Option<Checker>> = const { Cell::new(None) };
+    }
+    let mut checker = SPARE.with(|c| c.take()).unwrap_or_default();
+    checker.reset();
+    let mut runner = CheckingRunner {
+        checker,
+        violation: None,
+    };
+    let program = generate_with(u, cfg, &mut runner);
+    let result = match runner.violation {
+        Some(v) => Err(v),
+        None => Ok(()),
+    };
+    runner.checker.reset();
+    SPARE.with(|c| c.set(Some(runner.checker)));
+    (program, result)
+}
+
+/// The [`Runner`] of [`generate_checked`]: stops at the first violation.
+struct CheckingRunner {
+    checker: Checker,
+    violation: Option<Violation>,
+}
+
+impl Runner for CheckingRunner {
+    fn env(&self) -> &Env {
+        self.checker.env()
+    }
+
+    fn run(&mut self, step: &Step) -> bool {
+        match self.checker.step(step) {
+            Ok(_) => true,
+            Err(v) => {
+                self.violation = Some(v);
+                false
+            }
+        }
+    }
+}
+
 /// An array bound to a name, with its brute-force address list (windows
 /// never change once bound, only the values behind them).
 struct Tracked {
@@ -183,30 +248,29 @@ struct Tracked {
     addrs: Vec<usize>,
     /// Lowest and highest address, `None` for a zero-size array.
     range: Option<(usize, usize)>,
+    /// Its buffer's entry in `Checker::images`.
+    image: usize,
 }
 
-/// The values of every address some name reaches, per buffer.
-#[derive(Clone, Default)]
-struct Memory {
-    images: Vec<Image>,
-}
-
-/// One buffer's known values.
-#[derive(Clone)]
+/// One buffer as the last step left it.
 struct Image {
     /// `Array::buffer_id` of the buffer.
     id: usize,
-    /// The value at each address some name reaches (`None`: unreached).
-    cells: Vec<Option<i64>>,
-    /// Tracked arrays whose addresses together cover every reached address:
-    /// rereading them is enough to notice any change of the buffer.
-    reps: Vec<usize>,
+    /// A tracked array on the buffer (an index into `Checker::arrays`): the
+    /// handle the buffer is read through.
+    holder: usize,
+    /// Every element of the buffer.
+    cells: Vec<i64>,
 }
 
-impl Memory {
-    fn image(&self, id: usize) -> Option<&Image> {
-        self.images.iter().find(|im| im.id == id)
-    }
+/// One element a step changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Change {
+    /// Index into `Checker::images`.
+    image: usize,
+    addr: usize,
+    old: i64,
+    new: i64,
 }
 
 /// A reusable "is this address marked" set: one stamp per address, so that
@@ -235,6 +299,18 @@ impl Marks {
     fn has(&self, addr: usize) -> bool {
         self.stamp.get(addr) == Some(&self.now)
     }
+
+    /// Unmarks everything (for addresses below `buffer_len`).
+    fn clear(&mut self, buffer_len: usize) {
+        self.set(&[], buffer_len);
+    }
+
+    /// Marks `addr`; false if it was marked already.
+    fn insert(&mut self, addr: usize) -> bool {
+        let fresh = !self.has(addr);
+        self.stamp[addr] = self.now;
+        fresh
+    }
 }
 
 /// The right-hand side of a write as read before the write: a scalar, or an
@@ -251,9 +327,9 @@ struct WritePlan {
     targets: Option<Vec<usize>>,
     /// The value each target must hold afterwards, in target order.
     expected: Option<Vec<i64>>,
-    /// For an advanced index: what every changed address must hold, as a
-    /// function of its old value.
-    each_changed: Option<Box<dyn Fn(i64) -> i64>>,
+    /// For an advanced index with a scalar value: what every changed address
+    /// must hold — the scalar, or (for `+=`) the old value plus it.
+    each_changed: Option<(i64, bool)>,
 }
 
 /// Runs a program step by step on the strided crate (through
@@ -262,7 +338,7 @@ struct WritePlan {
 pub struct Checker {
     env: Env,
     arrays: Vec<Tracked>,
-    memory: Memory,
+    images: Vec<Image>,
     marks: RefCell<Marks>,
     steps: usize,
 }
@@ -285,13 +361,22 @@ fn violation(step: usize, op: &'static str, property: Property, message: String)
 impl Checker {
     /// An empty environment.
     pub fn new() -> Checker {
+        // Room for a typical program's names without regrowing.
         Checker {
-            env: Env::default(),
-            arrays: Vec::new(),
-            memory: Memory::default(),
+            env: Env::with_capacity(32),
+            arrays: Vec::with_capacity(32),
+            images: Vec::with_capacity(16),
             marks: RefCell::new(Marks::default()),
             steps: 0,
         }
+    }
+
+    /// Forgets every step: the checker is as new, with its lists' room kept.
+    pub fn reset(&mut self) {
+        self.env.clear();
+        self.arrays.clear();
+        self.images.clear();
+        self.steps = 0;
     }
 
     /// The names bound so far.
@@ -338,81 +423,92 @@ impl Checker {
             v(Property::Panic, msg)
         })?;
 
-        // A new binding: check its window before reading through it.
+        let is_write = matches!(step, Step::Assign { .. } | Step::AddAssign { .. });
+        let failed = !matches!(record.outcome, StepOutcome::Ok { .. });
+        // Every known buffer against its image: exactly what the step wrote.
+        let changed = self.scan();
+        if let Some(c) = changed.first() {
+            let what = format!(
+                "address {} of {} changed from {} to {}",
+                c.addr,
+                self.buffer_names(c.image),
+                c.old,
+                c.new
+            );
+            if failed {
+                return Err(v(
+                    Property::FailedStepChangedMemory,
+                    format!("the step's outcome is {:?} but {what}", record.outcome),
+                ));
+            }
+            if !is_write {
+                return Err(v(Property::ReadChangedMemory, what));
+            }
+        }
+        if let Some(plan) = &plan {
+            if !failed {
+                self.check_write(plan, &changed).map_err(|(p, m)| v(p, m))?;
+            }
+        }
+        // A write shows through every alias: each name on a changed buffer
+        // still reads what the buffer holds at its addresses.
+        let mut last = usize::MAX;
+        for c in &changed {
+            if c.image != last {
+                last = c.image;
+                for t in self.arrays.iter().filter(|t| t.image == c.image) {
+                    check_reads(t, &self.images[t.image].cells)
+                        .map_err(|m| v(Property::AliasValues, m))?;
+                }
+            }
+        }
+
+        // A new binding: check its window, its values and its relations.
         let mut new_array = None;
         if let (StepOutcome::Ok { .. }, Some(out)) = (&record.outcome, step.out()) {
             if let Some(Binding::Array(a)) = self.env.get(out) {
                 if !self.arrays.iter().any(|t| t.name == out) {
-                    let tracked = check_window(out, a).map_err(|(p, m)| v(p, m))?;
+                    let mut tracked = check_window(out, a).map_err(|(p, m)| v(p, m))?;
+                    let id = a.buffer_id();
+                    tracked.image = match self.images.iter().position(|im| im.id == id) {
+                        Some(k) => k,
+                        None => {
+                            self.images.push(Image {
+                                id,
+                                holder: self.arrays.len(),
+                                cells: a.with_buffer(|b| b.to_vec()),
+                            });
+                            self.images.len() - 1
+                        }
+                    };
+                    check_reads(&tracked, &self.images[tracked.image].cells)
+                        .map_err(|m| v(Property::AliasValues, m))?;
                     self.check_relations(&tracked).map_err(|(p, m)| v(p, m))?;
                     self.arrays.push(tracked);
                     new_array = Some(self.arrays.len() - 1);
                 }
             }
         }
-
-        let is_write = matches!(step, Step::Assign { .. } | Step::AddAssign { .. });
-        let failed = !matches!(record.outcome, StepOutcome::Ok { .. });
-        // After a successful write every name is reread (and every alias
-        // must agree); after anything else rereading a covering set of
-        // names per buffer is enough to notice a change.
-        let (changed, post) = if is_write && !failed {
-            let post = self.snapshot().map_err(|m| v(Property::AliasValues, m))?;
-            (diff(&self.memory, &post), Some(post))
-        } else {
-            (self.reread(), None)
-        };
-        if let Some(&(buf, addr, old, new)) = changed.first() {
-            if failed {
-                return Err(v(
-                    Property::FailedStepChangedMemory,
-                    format!(
-                        "the step's outcome is {:?} but address {addr} of {} changed from {old} to {new}",
-                        record.outcome,
-                        self.buffer_names(buf)
-                    ),
-                ));
-            }
-            if !is_write {
-                return Err(v(
-                    Property::ReadChangedMemory,
-                    format!(
-                        "address {addr} of {} changed from {old} to {new}",
-                        self.buffer_names(buf)
-                    ),
-                ));
-            }
-        }
-        match post {
-            Some(post) => {
-                if let Some(plan) = &plan {
-                    self.check_write(plan, &changed, &post)
-                        .map_err(|(p, m)| v(p, m))?;
-                }
-                self.memory = post;
-            }
-            None => {
-                if let Some(k) = new_array {
-                    self.remember(k).map_err(|m| v(Property::AliasValues, m))?;
-                }
-            }
-        }
         if let (Some(k), Some(s)) = (new_array, src) {
             self.check_result(step, s, k).map_err(|(p, m)| v(p, m))?;
         } else if let (Some(k), Step::Array { shape, order, .. }) = (new_array, step) {
-            check_fresh_arange(&self.arrays[k].array, shape, *order).map_err(|(p, m)| v(p, m))?;
+            check_fresh_arange(
+                &self.arrays[k],
+                &self.images[self.arrays[k].image].cells,
+                shape,
+                *order,
+            )
+            .map_err(|(p, m)| v(p, m))?;
         }
         if let (Step::Index { .. }, StepOutcome::Ok { .. }, Some(s)) = (step, &record.outcome, src)
         {
             if let Some(Binding::Scalar(x)) = step.out().and_then(|o| self.env.get(o)) {
-                let values = self.arrays[s].array.to_vec();
-                if !values.contains(x) {
+                let t = &self.arrays[s];
+                let cells = &self.images[t.image].cells;
+                if !t.addrs.iter().any(|&a| cells[a] == *x) {
                     return Err(v(
                         Property::ResultValues,
-                        format!(
-                            "the scalar {x} is not among the values of `{}`",
-                            self.arrays[s].name
-                        ),
+                        format!("the scalar {x} is not among the values of `{}`", t.name),
                     ));
                 }
             }
@@ -424,51 +520,43 @@ impl Checker {
         self.arrays.iter().position(|t| t.name == name)
     }
 
-    fn buffer_names(&self, buf: usize) -> String {
+    fn buffer_names(&self, image: usize) -> String {
         let names: Vec<String> = self
             .arrays
             .iter()
-            .filter(|t| t.array.buffer_id() == buf)
+            .filter(|t| t.image == image)
             .map(|t| format!("`{}`", t.name))
             .collect();
         format!("the buffer of {}", names.join(", "))
     }
 
-    /// Values of every reached address, per buffer, read through every
-    /// name; two names that read different values at one address are an
-    /// error.
-    fn snapshot(&self) -> Result<Memory, String> {
-        let mut memory = Memory::default();
-        for k in 0..self.arrays.len() {
-            add_to_memory(&mut memory, &self.arrays, k)?;
-        }
-        Ok(memory)
-    }
-
-    /// Adds the new array `k` to the memory image (its values must agree
-    /// with what the other names read).
-    fn remember(&mut self, k: usize) -> Result<(), String> {
-        add_to_memory(&mut self.memory, &self.arrays, k)
-    }
-
-    /// Rereads each buffer's covering names; every (buffer, address, old,
-    /// new) whose value changed.
-    fn reread(&self) -> Vec<(usize, usize, i64, i64)> {
+    /// Compares every known buffer with its image and brings the images up
+    /// to date; every element that changed, in (buffer, address) order.
+    /// An unchanged buffer costs one slice comparison.
+    fn scan(&mut self) -> Vec<Change> {
         let mut out = Vec::new();
-        for im in &self.memory.images {
-            for &k in &im.reps {
-                let t = &self.arrays[k];
-                for (&addr, new) in t.addrs.iter().zip(t.array.to_vec()) {
-                    if let Some(old) = im.cells[addr] {
-                        if old != new {
-                            out.push((im.id, addr, old, new));
-                        }
+        for (k, im) in self.images.iter_mut().enumerate() {
+            let holder = &self.arrays[im.holder].array;
+            holder.with_buffer(|now| {
+                if now == im.cells.as_slice() {
+                    return;
+                }
+                for (addr, (old, new)) in im.cells.iter().zip(now).enumerate() {
+                    if old != new {
+                        out.push(Change {
+                            image: k,
+                            addr,
+                            old: *old,
+                            new: *new,
+                        });
                     }
                 }
-            }
+                // A buffer never changes length; if it did, every name on
+                // it would fail its reads next.
+                im.cells.clear();
+                im.cells.extend_from_slice(now);
+            });
         }
-        out.sort_unstable();
-        out.dedup();
         out
     }
 
@@ -531,6 +619,15 @@ impl Checker {
         Ok(())
     }
 
+    /// The values of tracked array `k` in C index order, from its buffer's
+    /// image (equal to what the crate reads: checked at binding and after
+    /// every write to the buffer).
+    fn values(&self, k: usize) -> Vec<i64> {
+        let t = &self.arrays[k];
+        let cells = &self.images[t.image].cells;
+        t.addrs.iter().map(|&a| cells[a]).collect()
+    }
+
     /// Targets and expected values of a write, from the state before it.
     fn write_plan(&self, step: &Step) -> Option<WritePlan> {
         let (dst, index, value, add) = match step {
@@ -539,15 +636,6 @@ impl Checker {
             _ => return None,
         };
         let d = self.tracked_index(dst)?;
-        // The value, as NumPy reads it before writing: a scalar or an array.
-        let value: Option<WriteValue> = match value {
-            Value::Scalar(s) => Some(WriteValue::Scalar(*s)),
-            Value::Var(n) => match self.env.get(n) {
-                Some(Binding::Scalar(s)) => Some(WriteValue::Scalar(*s)),
-                Some(Binding::Array(a)) => Some(WriteValue::Array(a.shape().to_vec(), a.to_vec())),
-                None => None,
-            },
-        };
         let mut plan = WritePlan {
             dst: d,
             targets: None,
@@ -560,62 +648,66 @@ impl Checker {
                 Item::Int(_) | Item::Slice(..) | Item::NewAxis | Item::Ellipsis
             )
         });
-        if basic {
-            let mut idx = to_index(index);
-            if !index.contains(&Item::Ellipsis) {
-                idx.push(va::Index::Ellipsis);
-            }
-            let dst_array = &self.arrays[d].array;
-            if let Ok(va::Indexed::Array(view)) =
-                catch_unwind(AssertUnwindSafe(|| dst_array.get(&idx))).unwrap_or(Err(va::Error {
-                    kind: va::ErrorKind::ValueError,
-                    message: String::new(),
-                }))
-            {
-                let Ok(t) = check_window("(target)", &view) else {
-                    return Some(plan);
-                };
-                let old: Vec<i64> = view.to_vec();
-                let mut distinct = t.addrs.clone();
-                distinct.sort_unstable();
-                distinct.dedup();
-                let rhs: Option<Vec<i64>> = match &value {
-                    Some(WriteValue::Scalar(s)) => Some(vec![*s; old.len()]),
-                    Some(WriteValue::Array(vshape, vvals)) => {
-                        broadcast_values(vshape, vvals, view.shape(), true)
-                    }
-                    None => None,
-                };
-                if distinct.len() == t.addrs.len() {
-                    plan.expected = rhs.map(|r| {
-                        if add {
-                            old.iter()
-                                .zip(&r)
-                                .map(|(o, x)| o.wrapping_add(*x))
-                                .collect()
-                        } else {
-                            r
-                        }
-                    });
+        // The value, as NumPy reads it before writing: a scalar or an array.
+        let scalar = match value {
+            Value::Scalar(s) => Some(*s),
+            Value::Var(n) => match self.env.get(n) {
+                Some(Binding::Scalar(s)) => Some(*s),
+                _ => None,
+            },
+        };
+        if !basic {
+            plan.each_changed = scalar.map(|s| (s, add));
+            return Some(plan);
+        }
+        let value = match (scalar, value) {
+            (Some(s), _) => Some(WriteValue::Scalar(s)),
+            (None, Value::Var(n)) => self
+                .tracked_index(n)
+                .map(|k| WriteValue::Array(self.arrays[k].array.shape().to_vec(), self.values(k))),
+            (None, Value::Scalar(_)) => None,
+        };
+        let mut idx = to_index(index);
+        if !index.contains(&Item::Ellipsis) {
+            idx.push(va::Index::Ellipsis);
+        }
+        let dst_array = &self.arrays[d].array;
+        let Ok(Ok(va::Indexed::Array(view))) =
+            catch_unwind(AssertUnwindSafe(|| dst_array.get(&idx)))
+        else {
+            return Some(plan);
+        };
+        let Ok(t) = check_window("(target)", &view) else {
+            return Some(plan);
+        };
+        let distinct = {
+            let mut marks = self.marks.borrow_mut();
+            marks.clear(view.buffer_len());
+            t.addrs.iter().all(|&a| marks.insert(a))
+        };
+        if distinct {
+            let cells = &self.images[self.arrays[d].image].cells;
+            let rhs: Option<Vec<i64>> = match &value {
+                Some(WriteValue::Scalar(s)) => Some(vec![*s; t.addrs.len()]),
+                Some(WriteValue::Array(vshape, vvals)) => {
+                    broadcast_values(vshape, vvals, view.shape(), true)
                 }
-                plan.targets = Some(t.addrs);
-            }
-        } else if let Some(WriteValue::Scalar(s)) = value {
-            plan.each_changed = Some(if add {
-                Box::new(move |old: i64| old.wrapping_add(s))
-            } else {
-                Box::new(move |_| s)
+                None => None,
+            };
+            plan.expected = rhs.map(|mut r| {
+                if add {
+                    for (x, &a) in r.iter_mut().zip(&t.addrs) {
+                        *x = cells[a].wrapping_add(*x);
+                    }
+                }
+                r
             });
         }
+        plan.targets = Some(t.addrs);
         Some(plan)
     }
 
-    fn check_write(
-        &self,
-        plan: &WritePlan,
-        changed: &[(usize, usize, i64, i64)],
-        post: &Memory,
-    ) -> Result<(), (Property, String)> {
+    fn check_write(&self, plan: &WritePlan, changed: &[Change]) -> Result<(), (Property, String)> {
         let d = &self.arrays[plan.dst];
         if !d.array.writeable() {
             return Err((
@@ -623,45 +715,51 @@ impl Checker {
                 format!("a write to the read-only array `{}` succeeded", d.name),
             ));
         }
-        let buf = d.array.buffer_id();
         let mut allowed = self.marks.borrow_mut();
         allowed.set(
             plan.targets.as_deref().unwrap_or(&d.addrs),
             d.array.buffer_len(),
         );
-        for &(b, addr, old, new) in changed {
-            if b != buf || !allowed.has(addr) {
+        for c in changed {
+            if c.image != d.image || !allowed.has(c.addr) {
                 return Err((
                     Property::WriteLocality,
                     format!(
-                        "address {addr} of {} changed from {old} to {new}, but `{}`{} does not reach it",
-                        self.buffer_names(b),
+                        "address {} of {} changed from {} to {}, but `{}`{} does not reach it",
+                        c.addr,
+                        self.buffer_names(c.image),
+                        c.old,
+                        c.new,
                         d.name,
-                        if plan.targets.is_some() { "[index]" } else { "" }
+                        if plan.targets.is_some() {
+                            "[index]"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
-            if let Some(f) = &plan.each_changed {
-                let want = f(old);
-                if new != want {
+            if let Some((s, add)) = plan.each_changed {
+                let want = if add { c.old.wrapping_add(s) } else { s };
+                if c.new != want {
                     return Err((
                         Property::WriteValues,
-                        format!("address {addr} changed from {old} to {new}, expected {want}"),
+                        format!(
+                            "address {} changed from {} to {}, expected {want}",
+                            c.addr, c.old, c.new
+                        ),
                     ));
                 }
             }
         }
         if let (Some(targets), Some(expected)) = (&plan.targets, &plan.expected) {
-            let Some(image) = post.image(buf) else {
-                return Ok(());
-            };
-            let cells = &image.cells;
+            let cells = &self.images[d.image].cells;
             for (k, (&addr, &want)) in targets.iter().zip(expected).enumerate() {
-                if cells[addr] != Some(want) {
+                if cells[addr] != want {
                     return Err((
                         Property::WriteValues,
                         format!(
-                            "element {k} of `{}`[index] (address {addr}) holds {:?}, expected {want}",
+                            "element {k} of `{}`[index] (address {addr}) holds {}, expected {want}",
                             d.name, cells[addr]
                         ),
                     ));
@@ -782,8 +880,10 @@ impl Checker {
             }
             Ok(())
         };
-        let xv = x.to_vec();
-        let rvals = r.to_vec();
+        // Values are compared in place (no copies) on the common paths;
+        // the lists are built only for the rarer checks and for messages.
+        let xv = || self.values(s);
+        let rvals = || self.values(k);
         let values_in = |order: Order, what: &str| -> Result<(), (Property, String)> {
             // A means F for an ISFORTRAN source, C otherwise.
             let order = match order {
@@ -791,18 +891,26 @@ impl Checker {
                 Order::A => Order::C,
                 o => o,
             };
-            let ok = match order {
-                Order::C | Order::A => rvals == xv,
-                Order::F => f_order(r.shape(), &rvals) == f_order(x.shape(), &xv),
-                Order::K => sorted(&rvals) == sorted(&xv),
-            };
+            let (xc, rc) = (&self.images[src.image].cells, &self.images[res.image].cells);
+            let ok = src.addrs.len() == res.addrs.len()
+                && match order {
+                    Order::C | Order::A => src
+                        .addrs
+                        .iter()
+                        .zip(&res.addrs)
+                        .all(|(&a, &b)| xc[a] == rc[b]),
+                    Order::F => (0..src.addrs.len()).all(|j| {
+                        xc[src.addrs[f_to_c(x.shape(), j)]] == rc[res.addrs[f_to_c(r.shape(), j)]]
+                    }),
+                    Order::K => sorted(&rvals()) == sorted(&xv()),
+                };
             if !ok {
                 return rv(format!(
                     "the {what} `{}` holds {:?}, not the values of `{}` ({:?}) in {} order",
                     res.name,
-                    short(&rvals),
+                    short(&rvals()),
                     src.name,
-                    short(&xv),
+                    short(&xv()),
                     order.as_str()
                 ));
             }
@@ -822,8 +930,8 @@ impl Checker {
                     subset("basic-index view")?;
                 } else {
                     must_copy("the advanced-index result")?;
-                    let have = sorted(&xv);
-                    if let Some(val) = rvals.iter().find(|v| have.binary_search(v).is_err()) {
+                    let have = sorted(&xv());
+                    if let Some(val) = rvals().iter().find(|v| have.binary_search(v).is_err()) {
                         return rv(format!(
                             "the advanced-index result `{}` holds {val}, which `{}` does not",
                             res.name, src.name
@@ -911,6 +1019,7 @@ impl Checker {
                         ));
                     }
                 }
+                let (xv, rvals) = (xv(), rvals());
                 if broadcast_values(x.shape(), &xv, r.shape(), false).as_ref() != Some(&rvals) {
                     return rv(format!(
                         "the broadcast view `{}` holds {:?}, not `{}` ({:?}) broadcast",
@@ -934,77 +1043,65 @@ impl Checker {
     }
 }
 
-/// Reads array `k` into `memory`: its values must agree with the values
-/// already known at its addresses; it becomes a covering name of its buffer
-/// if it reaches an address no earlier name reaches.
-fn add_to_memory(memory: &mut Memory, arrays: &[Tracked], k: usize) -> Result<(), String> {
-    let t = &arrays[k];
-    let values = t.array.to_vec();
-    if values.len() != t.addrs.len() {
+/// What the crate reads through `t` (`for_each_value`, its C-order walk)
+/// is what the buffer holds at `t`'s brute-force addresses.
+fn check_reads(t: &Tracked, cells: &[i64]) -> Result<(), String> {
+    let mut k = 0;
+    let mut bad = None;
+    t.array.for_each_value(|v| {
+        if bad.is_none() {
+            match t.addrs.get(k) {
+                Some(&addr) if cells[addr] == v => {}
+                Some(&addr) => {
+                    bad = Some(format!(
+                    "`{}` reads {v} at element {k} (address {addr}), but the buffer holds {} there",
+                    t.name, cells[addr]
+                ))
+                }
+                None => {
+                    bad = Some(format!(
+                        "`{}` reads more than its {} elements",
+                        t.name,
+                        t.addrs.len()
+                    ))
+                }
+            }
+        }
+        k += 1;
+    });
+    if let Some(m) = bad {
+        return Err(m);
+    }
+    if k != t.addrs.len() {
         return Err(format!(
-            "`{}`.to_vec() has {} values for {} elements",
+            "`{}` reads {k} values for {} elements",
             t.name,
-            values.len(),
             t.addrs.len()
         ));
-    }
-    let id = t.array.buffer_id();
-    let at = match memory.images.iter().position(|im| im.id == id) {
-        Some(at) => at,
-        None => {
-            memory.images.push(Image {
-                id,
-                cells: vec![None; t.array.buffer_len()],
-                reps: Vec::new(),
-            });
-            memory.images.len() - 1
-        }
-    };
-    let im = &mut memory.images[at];
-    let mut covers_new = false;
-    for (&addr, &val) in t.addrs.iter().zip(&values) {
-        match im.cells[addr] {
-            Some(prev) if prev != val => {
-                // The slow path: find who read `prev` there.
-                let other = im
-                    .reps
-                    .iter()
-                    .map(|&r| &arrays[r])
-                    .find(|o| o.addrs.contains(&addr))
-                    .map_or("another name", |o| o.name.as_str());
-                return Err(format!(
-                    "at address {addr} `{other}` reads {prev} but `{}` reads {val}",
-                    t.name
-                ));
-            }
-            Some(_) => {}
-            None => {
-                im.cells[addr] = Some(val);
-                covers_new = true;
-            }
-        }
-    }
-    if covers_new {
-        im.reps.push(k);
     }
     Ok(())
 }
 
 /// `np.arange(n).reshape(shape).copy(order)`: values, ownership, layout.
 fn check_fresh_arange(
-    a: &va::Array,
+    t: &Tracked,
+    cells: &[i64],
     shape: &[i64],
     order: Order,
 ) -> Result<(), (Property, String)> {
-    let want: Vec<usize> = shape.iter().map(|&e| e as usize).collect();
-    if a.shape() != want.as_slice() {
+    let a = &t.array;
+    if a.shape().len() != shape.len() || a.shape().iter().zip(shape).any(|(&x, &y)| x as i64 != y) {
         return Err((
             Property::ResultValues,
-            format!("array has shape {:?}, expected {want:?}", a.shape()),
+            format!("array has shape {:?}, expected {shape:?}", a.shape()),
         ));
     }
-    let vals = a.to_vec();
-    if vals.iter().enumerate().any(|(i, &v)| v != i as i64) {
+    if t.addrs
+        .iter()
+        .enumerate()
+        .any(|(i, &addr)| cells[addr] != i as i64)
+    {
+        let vals: Vec<i64> = t.addrs.iter().map(|&addr| cells[addr]).collect();
         return Err((
             Property::ResultValues,
             format!("array holds {:?}, expected 0..{}", short(&vals), vals.len()),
@@ -1045,38 +1142,38 @@ fn check_window(name: &str, a: &va::Array) -> Result<Tracked, (Property, String)
             ),
         ));
     }
-    let n: usize = shape.iter().product();
     let len = a.buffer_len();
-    let mut addrs = Vec::with_capacity(n);
-    for k in 0..n {
-        let addr = brute_address(shape, strides, offset, k, false);
-        if addr < 0 || addr >= len as i128 {
-            return Err((
-                Property::InBounds,
-                format!(
-                    "`{name}` (shape {shape:?}, strides {strides:?}, offset {offset}) reaches address {addr} at element {k}, outside its buffer of {len}"
-                ),
-            ));
-        }
-        addrs.push(addr as usize);
+    let wide = brute_addresses(shape, strides, offset, false);
+    let n = wide.len();
+    if let Some((k, &addr)) = wide
+        .iter()
+        .enumerate()
+        .find(|(_, &x)| x < 0 || x >= len as i128)
+    {
+        return Err((
+            Property::InBounds,
+            format!(
+                "`{name}` (shape {shape:?}, strides {strides:?}, offset {offset}) reaches address {addr} at element {k}, outside its buffer of {len}"
+            ),
+        ));
     }
-    let crate_addrs = a.addresses();
+    let addrs: Vec<usize> = wide.iter().map(|&x| x as usize).collect();
+    let crate_addrs = a.address_iter();
     if crate_addrs.len() != n
         || crate_addrs
-            .iter()
             .zip(&addrs)
-            .any(|(&x, &y)| x as i128 != y as i128)
+            .any(|(x, &y)| x as i128 != y as i128)
     {
         return Err((
             Property::Addresses,
             format!(
                 "`{name}`.addresses() = {:?} but offset + Σ i·stride gives {:?}",
-                short_isize(&crate_addrs),
+                short_isize(&a.addresses()),
                 short_usize(&addrs)
             ),
         ));
     }
-    let c_contig = consecutive(shape, strides, offset, false);
+    let c_contig = addrs.windows(2).all(|w| w[1] == w[0] + 1);
     let f_contig = consecutive(shape, strides, offset, true);
     if a.is_c_contiguous() != c_contig || a.is_f_contiguous() != f_contig {
         return Err((
@@ -1099,42 +1196,50 @@ fn check_window(name: &str, a: &va::Array) -> Result<Tracked, (Property, String)
         array: a.clone(),
         addrs,
         range,
+        image: usize::MAX,
     })
 }
 
-/// `offset + Σ i_k·strides[k]` for element number `linear` in C (or F)
-/// index order, computed from scratch (independent of the crate's
-/// incremental walk).
-fn brute_address(
-    shape: &[usize],
-    strides: &[isize],
-    offset: isize,
-    linear: usize,
-    f_order: bool,
-) -> i128 {
-    let mut rest = linear;
-    let mut addr = offset as i128;
-    let mut visit = |k: usize| {
-        let i = rest % shape[k];
-        rest /= shape[k];
-        addr += i as i128 * strides[k] as i128;
+/// `offset + Σ i_k·strides[k]` for every element, in C (or F) index order,
+/// computed from the definition (independent of the crate's incremental
+/// walk): the addresses of the last (first) axes are built up one axis at a
+/// time — `k` copies of the list so far, the `i`-th shifted by `i·stride`.
+fn brute_addresses(shape: &[usize], strides: &[isize], offset: isize, f_order: bool) -> Vec<i128> {
+    let n: usize = shape.iter().product();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut out = vec![0i128; n];
+    // `out[..m]` holds the offsets of the axes processed so far (the
+    // fastest-varying ones), in index order.
+    let mut m = 1;
+    let mut axis = |k: usize, out: &mut Vec<i128>| {
+        let (e, st) = (shape[k], strides[k] as i128);
+        for i in (1..e).rev() {
+            for j in 0..m {
+                out[i * m + j] = out[j] + i as i128 * st;
+            }
+        }
+        m *= e;
     };
     if f_order {
-        (0..shape.len()).for_each(&mut visit);
+        (0..shape.len()).for_each(|k| axis(k, &mut out));
     } else {
-        (0..shape.len()).rev().for_each(&mut visit);
+        (0..shape.len()).rev().for_each(|k| axis(k, &mut out));
     }
-    addr
+    out.truncate(n);
+    for x in &mut out {
+        *x += offset as i128;
+    }
+    out
 }
 
 /// The brute-force contiguity definition: the addresses in C (or F) index
 /// order are consecutive, or there are none.
 fn consecutive(shape: &[usize], strides: &[isize], offset: isize, f_order: bool) -> bool {
-    let n: usize = shape.iter().product();
-    (1..n).all(|k| {
-        brute_address(shape, strides, offset, k, f_order)
-            == brute_address(shape, strides, offset, k - 1, f_order) + 1
-    })
+    brute_addresses(shape, strides, offset, f_order)
+        .windows(2)
+        .all(|w| w[1] == w[0] + 1)
 }
 
 /// NumPy's ISFORTRAN from the brute-force definitions.
@@ -1144,26 +1249,20 @@ fn is_fortran(t: &Tracked) -> bool {
         && !consecutive(a.shape(), a.strides(), a.offset(), false)
 }
 
-/// The values of a C-order list of `shape` read in F index order.
-fn f_order(shape: &[usize], c_values: &[i64]) -> Vec<i64> {
-    let n = c_values.len();
-    let nd = shape.len();
-    // C strides of the logical index.
-    let mut cst = vec![1usize; nd];
-    for k in (0..nd.saturating_sub(1)).rev() {
-        cst[k] = cst[k + 1] * shape[k + 1];
+/// The C-order position of the element that comes `j`-th in F index order
+/// of an array of `shape`.
+fn f_to_c(shape: &[usize], j: usize) -> usize {
+    let mut rest = j;
+    // The product of the extents after axis k (the C weight of axis k).
+    let mut after: usize = shape.iter().product();
+    let mut pos = 0;
+    for &e in shape {
+        // e > 0: only elements that exist are asked for.
+        after /= e;
+        pos += (rest % e) * after;
+        rest /= e;
     }
-    (0..n)
-        .map(|linear| {
-            let mut rest = linear;
-            let mut pos = 0;
-            for k in 0..nd {
-                pos += (rest % shape[k]) * cst[k];
-                rest /= shape[k];
-            }
-            c_values[pos]
-        })
-        .collect()
+    pos
 }
 
 /// Broadcasts C-order `values` of `from` to `to` (NumPy's rule: right
@@ -1212,25 +1311,6 @@ fn broadcast_values(
     )
 }
 
-/// Every (buffer, address, old, new) whose value changed.
-fn diff(before: &Memory, after: &Memory) -> Vec<(usize, usize, i64, i64)> {
-    let mut out = Vec::new();
-    for old in &before.images {
-        let Some(new) = after.image(old.id) else {
-            continue;
-        };
-        for (addr, (o, n)) in old.cells.iter().zip(&new.cells).enumerate() {
-            if let (Some(o), Some(n)) = (o, n) {
-                if o != n {
-                    out.push((old.id, addr, *o, *n));
-                }
-            }
-        }
-    }
-    out.sort_unstable();
-    out
-}
-
 fn sorted(v: &[i64]) -> Vec<i64> {
     let mut v = v.to_vec();
     v.sort_unstable();
@@ -1275,11 +1355,34 @@ mod tests {
     }
 
     #[test]
-    fn f_order_reads_columns_first() {
+    fn brute_addresses_follow_the_definition() {
         assert_eq!(
-            f_order(&[2, 3], &[0, 1, 2, 3, 4, 5]),
+            brute_addresses(&[2, 3], &[3, 1], 0, false),
+            vec![0, 1, 2, 3, 4, 5]
+        );
+        assert_eq!(
+            brute_addresses(&[2, 3], &[3, 1], 0, true),
             vec![0, 3, 1, 4, 2, 5]
         );
-        assert_eq!(f_order(&[], &[7]), vec![7]);
+        assert_eq!(
+            brute_addresses(&[2, 2], &[-1, 4], 5, false),
+            vec![5, 9, 4, 8]
+        );
+        assert_eq!(brute_addresses(&[], &[], 7, false), vec![7]);
+        assert_eq!(
+            brute_addresses(&[3, 0], &[1, 1], 0, true),
+            Vec::<i128>::new()
+        );
+        assert!(consecutive(&[2, 1, 3], &[1, 100, 2], 0, true));
+        assert!(!consecutive(&[2, 1, 3], &[1, 100, 2], 0, false));
+    }
+
+    #[test]
+    fn f_order_reads_columns_first() {
+        let c: Vec<usize> = (0..6).map(|j| f_to_c(&[2, 3], j)).collect();
+        assert_eq!(c, vec![0, 3, 1, 4, 2, 5]);
+        let c: Vec<usize> = (0..24).map(|j| f_to_c(&[2, 3, 4], j)).collect();
+        assert_eq!(&c[..5], &[0, 12, 4, 16, 8]);
+        assert_eq!(f_to_c(&[], 0), 0);
     }
 }

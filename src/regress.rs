@@ -30,7 +30,7 @@ use crate::compare::{compare, first_divergent_step, guarded_run, Difference, Lev
 use crate::corpus::{derived_features, CaseProgram};
 use crate::format::{Observation, Program};
 use crate::generate::{generate, GenConfig};
-use crate::invariants::{check_program, Violation};
+use crate::invariants::{check_program, generate_checked, Violation};
 
 /// The `id` a freshly imported case carries until it is given its permanent
 /// one. It is deliberately not a well-formed id, so that
@@ -75,6 +75,15 @@ pub fn fuzz_config() -> GenConfig {
 pub fn program_from_bytes(bytes: &[u8]) -> Option<Program> {
     let mut u = Unstructured::new(bytes);
     generate(&mut u, &fuzz_config()).ok()
+}
+
+/// What the `invariants` fuzz target does with `bytes`: the program of
+/// [`program_from_bytes`], generated and checked in one pass
+/// ([`generate_checked`]); on a violation the program ends with the
+/// violating step.
+pub fn checked_program_from_bytes(bytes: &[u8]) -> (Program, Result<(), Violation>) {
+    let mut u = Unstructured::new(bytes);
+    generate_checked(&mut u, &fuzz_config())
 }
 
 /// A program as one JSON line (what every report prints).

@@ -8,9 +8,12 @@
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use arbitrary::Unstructured;
 use viewcheck::backend::{run_step, Binding, Env};
 use viewcheck::format::{Item, Order, Program, Step, StepOutcome, Value, OPS};
-use viewcheck::generate::{generate, program_for_case, GenConfig};
+use viewcheck::generate::{
+    generate, generate_with, program_for_case, EnvRunner, GenConfig, Runner,
+};
 
 const SEED: u64 = 0x5EED_0001;
 const N: u64 = 2000;
@@ -495,4 +498,58 @@ fn shrinking_generated_programs_gives_small_reproducers() {
         assert!(found > 0, "no program raised {class}");
     }
     assert!(shrunk >= 10);
+}
+
+/// A runner that stops after `stop_after` steps, as the invariant checker
+/// does at a violation.
+struct StopAfter {
+    inner: EnvRunner,
+    ran: usize,
+    stop_after: usize,
+}
+
+impl Runner for StopAfter {
+    fn env(&self) -> &viewcheck::backend::Env {
+        self.inner.env()
+    }
+    fn run(&mut self, step: &viewcheck::format::Step) -> bool {
+        self.ran += 1;
+        self.inner.run(step) && self.ran < self.stop_after
+    }
+}
+
+#[test]
+fn a_runner_that_says_stop_ends_the_program_at_that_step() {
+    let cfg = GenConfig::default();
+    for case in 0..50u64 {
+        let bytes: Vec<u8> = (0..4096u64)
+            .map(|i| (i.wrapping_mul(2654435761).wrapping_add(case * 97) >> 7) as u8)
+            .collect();
+        let full = generate(&mut Unstructured::new(&bytes), &cfg).unwrap();
+        let mut runner = StopAfter {
+            inner: EnvRunner::default(),
+            ran: 0,
+            stop_after: 3,
+        };
+        let cut = generate_with(&mut Unstructured::new(&bytes), &cfg, &mut runner);
+        let k = full.steps.len().min(3);
+        assert_eq!(cut.steps.len(), k, "case {case}");
+        assert_eq!(cut.steps[..], full.steps[..k], "case {case}");
+        assert_eq!(runner.ran, k);
+    }
+}
+
+#[test]
+fn running_out_of_bytes_ends_the_program() {
+    let cfg = GenConfig::default();
+    let p = generate(&mut Unstructured::new(&[]), &cfg).unwrap();
+    assert_eq!(p.steps.len(), 1, "{}", p.to_json());
+    // A few bytes make a few steps, never the configured minimum padded
+    // with identical default steps.
+    let p = generate(&mut Unstructured::new(&[7, 1, 200, 3]), &cfg).unwrap();
+    assert!(
+        !p.steps.is_empty() && p.steps.len() < cfg.min_steps,
+        "{}",
+        p.to_json()
+    );
 }

@@ -10,7 +10,8 @@ use viewcheck::backend::{Binding, Env};
 use viewcheck::format::{Program, Step, StepOutcome};
 use viewcheck::invariants::{check_program, Checker, Property, Violation};
 use viewcheck::regress::{
-    import_crash, program_from_bytes, ArtifactKind, ID_PLACEHOLDER, PROVENANCE,
+    checked_program_from_bytes, import_crash, program_from_bytes, ArtifactKind, ID_PLACEHOLDER,
+    PROVENANCE,
 };
 use viewcheck_arrays::{Index, Value};
 
@@ -50,16 +51,20 @@ proptest! {
         ..ProptestConfig::default()
     })]
 
-    /// Bytes → the fuzz targets' program → every property after every step.
+    /// Bytes → the fuzz targets' program → every property after every
+    /// step, checked both ways: generated then checked, and generated while
+    /// checked (the `invariants` target), which must make the same program.
     #[test]
     fn generated_programs_keep_every_invariant(
         bytes in proptest::collection::vec(any::<u8>(), 0..2048)
     ) {
-        if let Some(p) = program_from_bytes(&bytes) {
-            if let Err(v) = check_program(&p) {
-                prop_assert!(false, "{v}\nprogram: {}", p.to_json());
-            }
+        let p = program_from_bytes(&bytes).expect("the generator never gives up");
+        if let Err(v) = check_program(&p) {
+            prop_assert!(false, "{v}\nprogram: {}", p.to_json());
         }
+        let (fused, result) = checked_program_from_bytes(&bytes);
+        prop_assert_eq!(result, Ok(()));
+        prop_assert_eq!(fused, p);
     }
 }
 

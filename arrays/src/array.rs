@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::dims::Dims;
 use crate::error::Error;
 use crate::layout::{self, MAX_DIMS};
 
@@ -44,8 +45,8 @@ pub enum Order {
 #[derive(Clone, Debug)]
 pub struct Array {
     pub(crate) buffer: Buffer,
-    pub(crate) shape: Vec<usize>,
-    pub(crate) strides: Vec<isize>,
+    pub(crate) shape: Dims<usize>,
+    pub(crate) strides: Dims<isize>,
     pub(crate) offset: isize,
     pub(crate) owndata: bool,
     pub(crate) writeable: bool,
@@ -59,10 +60,7 @@ impl Array {
         let n = layout::size(shape);
         let strides = layout::alloc_strides(shape, order == Order::F);
         let mut data = vec![0i64; n];
-        for (i, addr) in layout::addresses(shape, &strides, 0)
-            .into_iter()
-            .enumerate()
-        {
+        for (i, addr) in layout::AddressIter::new(shape, &strides, 0).enumerate() {
             data[addr as usize] = i as i64;
         }
         Array::owning(data, shape.to_vec(), strides)
@@ -70,11 +68,15 @@ impl Array {
 
     /// An owning array over `data` laid out with `strides` (used for every
     /// fresh allocation).
-    pub(crate) fn owning(data: Vec<i64>, shape: Vec<usize>, strides: Vec<isize>) -> Array {
+    pub(crate) fn owning(
+        data: Vec<i64>,
+        shape: impl Into<Dims<usize>>,
+        strides: impl Into<Dims<isize>>,
+    ) -> Array {
         Array {
             buffer: Rc::new(RefCell::new(data)),
-            shape,
-            strides,
+            shape: shape.into(),
+            strides: strides.into(),
             offset: 0,
             owndata: true,
             writeable: true,
@@ -82,7 +84,13 @@ impl Array {
     }
 
     /// A new view of the same buffer (`owndata = false`), inheriting `writeable`.
-    pub(crate) fn view(&self, shape: Vec<usize>, strides: Vec<isize>, offset: isize) -> Array {
+    pub(crate) fn view(
+        &self,
+        shape: impl Into<Dims<usize>>,
+        strides: impl Into<Dims<isize>>,
+        offset: isize,
+    ) -> Array {
+        let (shape, strides) = (shape.into(), strides.into());
         debug_assert_eq!(shape.len(), strides.len());
         Array {
             buffer: Rc::clone(&self.buffer),
@@ -147,26 +155,49 @@ impl Array {
     /// The values in C order of the logical index.
     pub fn to_vec(&self) -> Vec<i64> {
         let data = self.buffer.borrow();
-        self.addresses()
-            .into_iter()
-            .map(|a| data[a as usize])
-            .collect()
+        self.address_iter().map(|a| data[a as usize]).collect()
+    }
+
+    /// The values in C order of the logical index, one at a time
+    /// (`ndarray.flat`), read while `f` runs, without allocating.
+    pub fn for_each_value(&self, mut f: impl FnMut(i64)) {
+        let data = self.buffer.borrow();
+        self.address_iter().for_each(|a| f(data[a as usize]));
     }
 
     /// The buffer addresses of the elements, in C order.
     pub fn addresses(&self) -> Vec<isize> {
-        layout::addresses(&self.shape, &self.strides, self.offset)
+        self.address_iter().collect()
+    }
+
+    /// The buffer addresses of the elements, in C order, one at a time.
+    pub fn address_iter(&self) -> layout::AddressIter<'_> {
+        layout::AddressIter::new(&self.shape, &self.strides, self.offset)
+    }
+
+    /// Runs `f` on the whole owning buffer — every element, including the
+    /// ones this window does not reach (NumPy: the memory of the array at
+    /// the end of the `.base` chain). For inspection: a checker compares it
+    /// before and after an operation to see exactly what the operation
+    /// wrote. The buffer cannot be written while `f` runs.
+    pub fn with_buffer<R>(&self, f: impl FnOnce(&[i64]) -> R) -> R {
+        f(&self.buffer.borrow())
     }
 
     /// A fresh owning array of `shape` laid out with `strides` (non-negative,
     /// a permutation of contiguous strides), holding `values_in_c` in C order
     /// of the logical index.
-    pub(crate) fn fresh(shape: Vec<usize>, strides: Vec<isize>, values_in_c: &[i64]) -> Array {
+    pub(crate) fn fresh(
+        shape: impl Into<Dims<usize>>,
+        strides: impl Into<Dims<isize>>,
+        values_in_c: &[i64],
+    ) -> Array {
+        let (shape, strides) = (shape.into(), strides.into());
         let len = layout::extent(&shape, &strides, 0).map_or(0, |(_, hi)| hi as usize + 1);
         let mut data = vec![0i64; len];
         for (v, addr) in values_in_c
             .iter()
-            .zip(layout::addresses(&shape, &strides, 0))
+            .zip(layout::AddressIter::new(&shape, &strides, 0))
         {
             data[addr as usize] = *v;
         }
@@ -231,8 +262,8 @@ impl Array {
 
     fn permuted(&self, perm: &[usize]) -> Array {
         self.view(
-            perm.iter().map(|&k| self.shape[k]).collect(),
-            perm.iter().map(|&k| self.strides[k]).collect(),
+            perm.iter().map(|&k| self.shape[k]).collect::<Dims<_>>(),
+            perm.iter().map(|&k| self.strides[k]).collect::<Dims<_>>(),
             self.offset,
         )
     }
@@ -408,8 +439,8 @@ impl Array {
         }
         let keep: Vec<usize> = (0..n).filter(|&k| !remove[k]).collect();
         Ok(self.view(
-            keep.iter().map(|&k| self.shape[k]).collect(),
-            keep.iter().map(|&k| self.strides[k]).collect(),
+            keep.iter().map(|&k| self.shape[k]).collect::<Dims<_>>(),
+            keep.iter().map(|&k| self.strides[k]).collect::<Dims<_>>(),
             self.offset,
         ))
     }
@@ -497,8 +528,8 @@ impl Array {
         } else {
             (diag as usize, self.offset + move_by as isize * stride)
         };
-        let mut shape = Vec::with_capacity(n - 1);
-        let mut strides = Vec::with_capacity(n - 1);
+        let mut shape = Dims::new();
+        let mut strides = Dims::new();
         for k in (0..n).filter(|&k| k != a1 && k != a2) {
             shape.push(self.shape[k]);
             strides.push(self.strides[k]);

@@ -11,6 +11,7 @@
 //! indexing), or a fresh buffer (advanced indexing).
 
 use crate::array::{Array, Order};
+use crate::dims::Dims;
 use crate::error::{shape_str, Error, Warning};
 use crate::layout::{self, MAX_DIMS};
 
@@ -407,8 +408,8 @@ impl Array {
     /// `get_view_from_index`: the view made by the basic entries; advanced
     /// axes are left out (it is the *subspace* of advanced indexing).
     fn basic_view(&self, entries: &[Entry]) -> Result<Array, Error> {
-        let mut shape = Vec::new();
-        let mut strides = Vec::new();
+        let mut shape = Dims::new();
+        let mut strides = Dims::new();
         let mut offset = self.offset;
         let mut axis = 0usize;
         for e in entries {
@@ -472,8 +473,7 @@ impl Array {
             Prepared::Mask(mask) => {
                 let data = self.buffer.borrow();
                 let values: Vec<i64> = self
-                    .addresses()
-                    .into_iter()
+                    .address_iter()
                     .zip(&mask)
                     .filter(|(_, &m)| m)
                     .map(|(a, _)| data[a as usize])
@@ -609,8 +609,7 @@ impl Array {
             }
             Prepared::Mask(mask) => {
                 let targets: Vec<isize> = self
-                    .addresses()
-                    .into_iter()
+                    .address_iter()
                     .zip(&mask)
                     .filter(|(_, &m)| m)
                     .map(|(a, _)| a)
@@ -638,7 +637,7 @@ impl Array {
                         }
                     }
                 };
-                self.write(&targets, &values);
+                self.write(targets.iter().copied(), &values);
                 Ok(())
             }
             Prepared::General {
@@ -662,7 +661,7 @@ impl Array {
                             ))
                         },
                     )?;
-                    self.write(&view.addresses(), &values);
+                    self.write(view.address_iter(), &values);
                     return Ok(());
                 }
                 let plan = self.fancy_plan(&entries, view)?;
@@ -676,7 +675,7 @@ impl Array {
                 })?;
                 plan.check_bounds(self)?;
                 let (_, targets) = plan.targets(self);
-                self.write(&targets, &values);
+                self.write(targets.iter().copied(), &values);
                 Ok(())
             }
         }
@@ -727,7 +726,7 @@ impl Array {
                     if !t.writeable {
                         return Err(Error::value("output array is read-only"));
                     }
-                    t.write(&t.addresses(), &sums);
+                    t.write(t.address_iter(), &sums);
                     Ok(None)
                 } else {
                     let copy = Array::owning(
@@ -744,9 +743,9 @@ impl Array {
 
     /// Writes `values[i]` to address `targets[i]`, in order (so the last of
     /// duplicate targets wins).
-    fn write(&self, targets: &[isize], values: &[i64]) {
+    fn write(&self, targets: impl IntoIterator<Item = isize>, values: &[i64]) {
         let mut data = self.buffer.borrow_mut();
-        for (&t, &v) in targets.iter().zip(values) {
+        for (t, &v) in targets.into_iter().zip(values) {
             data[t as usize] = v;
         }
     }
@@ -812,8 +811,7 @@ fn broadcast_value(
         }
     }
     let data = a.buffer.borrow();
-    Ok(layout::addresses(shape, &strides, a.offset)
-        .into_iter()
+    Ok(layout::AddressIter::new(shape, &strides, a.offset)
         .map(|addr| data[addr as usize])
         .collect())
 }
@@ -901,9 +899,10 @@ impl FancyPlan {
                     bstrides[lead + k] = own[k];
                 }
             }
-            for (o, pos) in offsets
-                .iter_mut()
-                .zip(layout::addresses(&self.bshape, &bstrides, 0))
+            for (o, pos) in
+                offsets
+                    .iter_mut()
+                    .zip(layout::AddressIter::new(&self.bshape, &bstrides, 0))
             {
                 let i = Array::adjust(arr.data[pos as usize], extent, axis)
                     .expect("index values are checked before use");
@@ -948,8 +947,7 @@ impl FancyPlan {
         let c = layout::fill_strides(&full, false);
         let strides: Vec<isize> = perm.iter().map(|&k| c[k]).collect();
         let addrs = self.buffer_addresses(source);
-        let targets = layout::addresses(&shape, &strides, 0)
-            .into_iter()
+        let targets = layout::AddressIter::new(&shape, &strides, 0)
             .map(|p| addrs[p as usize])
             .collect();
         (shape, targets)
@@ -995,8 +993,8 @@ impl FancyPlan {
         }
         let perm = self.result_perm();
         buffer.view(
-            perm.iter().map(|&k| buffer.shape[k]).collect(),
-            perm.iter().map(|&k| buffer.strides[k]).collect(),
+            perm.iter().map(|&k| buffer.shape[k]).collect::<Dims<_>>(),
+            perm.iter().map(|&k| buffer.strides[k]).collect::<Dims<_>>(),
             0,
         )
     }

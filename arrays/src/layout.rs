@@ -26,6 +26,7 @@
 //! 6. Strides of new buffers are always positive (or zero): no copy ever
 //!    reproduces a negative stride.
 
+use crate::dims::Dims;
 use crate::error::Error;
 
 /// NumPy's `NPY_MAXDIMS`.
@@ -366,39 +367,129 @@ pub fn normalize_axis_tuple(
 
 /// Element addresses of every element, in C order of the logical index.
 pub fn addresses(shape: &[usize], strides: &[isize], offset: isize) -> Vec<isize> {
-    let n = size(shape);
-    let mut out = Vec::with_capacity(n);
-    if n == 0 {
-        return out;
+    AddressIter::new(shape, strides, offset).collect()
+}
+
+/// The addresses of [`addresses`] one at a time, without allocating (up to
+/// eight axes): an odometer over the index, stepping the address by one
+/// stride per increment. Every read, copy and write of the crate walks an
+/// array this way, so the last axis — where all but one step in `shape[-1]`
+/// happen — is kept in plain fields and the other axes are touched only on
+/// a carry.
+#[derive(Clone, Debug)]
+pub struct AddressIter<'a> {
+    shape: &'a [usize],
+    strides: &'a [isize],
+    /// The index along the axes before the last.
+    outer: Dims<usize>,
+    /// The index along the last axis, its extent and its stride.
+    inner: usize,
+    inner_len: usize,
+    inner_stride: isize,
+    /// The address of the element at the current index.
+    addr: isize,
+    /// Elements not yet returned.
+    left: usize,
+}
+
+impl<'a> AddressIter<'a> {
+    /// The walk over `offset + Σ i_k·strides[k]` in C index order.
+    pub fn new(shape: &'a [usize], strides: &'a [isize], offset: isize) -> AddressIter<'a> {
+        debug_assert_eq!(shape.len(), strides.len());
+        let nd = shape.len();
+        AddressIter {
+            shape,
+            strides,
+            outer: shape.iter().skip(1).map(|_| 0).collect(),
+            inner: 0,
+            inner_len: if nd == 0 { 1 } else { shape[nd - 1] },
+            inner_stride: if nd == 0 { 0 } else { strides[nd - 1] },
+            addr: offset,
+            left: size(shape),
+        }
     }
-    let ndim = shape.len();
-    // The odometer lives on the stack (ndim <= MAX_DIMS): this runs for
-    // every read of an array.
-    let mut idx = [0usize; MAX_DIMS];
-    let mut addr = offset;
-    loop {
-        out.push(addr);
-        // Odometer step from the last axis.
-        let mut k = ndim;
-        loop {
-            if k == 0 {
-                return out;
-            }
+
+    /// Moves to the next row: the odometer over the outer axes, with the
+    /// last axis back at 0.
+    fn carry(&mut self) {
+        self.addr -= self.inner_stride * self.inner_len as isize;
+        self.inner = 0;
+        let mut k = self.outer.len();
+        while k > 0 {
             k -= 1;
-            idx[k] += 1;
-            addr += strides[k];
-            if idx[k] < shape[k] {
-                break;
+            self.outer[k] += 1;
+            self.addr += self.strides[k];
+            if self.outer[k] < self.shape[k] {
+                return;
             }
-            addr -= strides[k] * shape[k] as isize;
-            idx[k] = 0;
+            self.addr -= self.strides[k] * self.shape[k] as isize;
+            self.outer[k] = 0;
         }
     }
 }
 
+impl Iterator for AddressIter<'_> {
+    type Item = isize;
+
+    fn next(&mut self) -> Option<isize> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let here = self.addr;
+        self.inner += 1;
+        self.addr += self.inner_stride;
+        if self.inner == self.inner_len && self.left > 0 {
+            self.carry();
+        }
+        Some(here)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for AddressIter<'_> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The odometer against `offset + Σ i_k·strides[k]` computed from
+    /// scratch, for 0-d, empty, one-row and many-axis (spilled) shapes.
+    #[test]
+    fn address_iter_enumerates_c_order() {
+        let cases: &[(&[usize], &[isize], isize)] = &[
+            (&[], &[], 5),
+            (&[0], &[3], 2),
+            (&[3, 0, 2], &[4, 1, -7], 9),
+            (&[4], &[-2], 10),
+            (&[2, 3], &[1, 2], 0),
+            (&[3, 1, 2], &[-6, 99, 1], 12),
+            (
+                &[2, 1, 2, 1, 2, 1, 2, 1, 2, 3],
+                &[1, 0, 2, 0, 4, 0, 8, 0, 16, 32],
+                0,
+            ),
+        ];
+        for &(shape, strides, offset) in cases {
+            let n: usize = shape.iter().product();
+            let want: Vec<isize> = (0..n)
+                .map(|mut rest| {
+                    let mut addr = offset;
+                    for k in (0..shape.len()).rev() {
+                        addr += (rest % shape[k]) as isize * strides[k];
+                        rest /= shape[k];
+                    }
+                    addr
+                })
+                .collect();
+            let it = AddressIter::new(shape, strides, offset);
+            assert_eq!(it.len(), n, "{shape:?}");
+            assert_eq!(it.collect::<Vec<_>>(), want, "{shape:?} {strides:?}");
+        }
+    }
 
     #[test]
     fn slices_follow_python() {

@@ -56,6 +56,7 @@
 #![warn(missing_docs)]
 
 mod array;
+mod dims;
 mod error;
 mod index;
 pub mod layout;
