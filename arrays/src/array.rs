@@ -103,30 +103,37 @@ impl Array {
     }
 
     /// Extents of the axes.
+    #[inline]
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
     /// Strides in elements (NumPy's byte strides divided by the item size).
+    #[inline]
     pub fn strides(&self) -> &[isize] {
         &self.strides
     }
     /// Offset in elements of the first element from the start of the owning buffer.
+    #[inline]
     pub fn offset(&self) -> isize {
         self.offset
     }
     /// Number of axes.
+    #[inline]
     pub fn ndim(&self) -> usize {
         self.shape.len()
     }
     /// Number of elements.
+    #[inline]
     pub fn size(&self) -> usize {
         layout::size(&self.shape)
     }
     /// `flags.owndata`: this array object allocated the buffer.
+    #[inline]
     pub fn owndata(&self) -> bool {
         self.owndata
     }
     /// `flags.writeable`.
+    #[inline]
     pub fn writeable(&self) -> bool {
         self.writeable
     }
@@ -140,10 +147,12 @@ impl Array {
     }
     /// Whether two arrays are windows onto the same allocation (NumPy: the
     /// same array at the end of the `.base` chain).
+    #[inline]
     pub fn same_buffer(&self, other: &Array) -> bool {
         Rc::ptr_eq(&self.buffer, &other.buffer)
     }
     /// An identity for the owning buffer, stable while any view of it lives.
+    #[inline]
     pub fn buffer_id(&self) -> usize {
         Rc::as_ptr(&self.buffer) as *const () as usize
     }
@@ -160,6 +169,7 @@ impl Array {
 
     /// The values in C order of the logical index, one at a time
     /// (`ndarray.flat`), read while `f` runs, without allocating.
+    #[inline]
     pub fn for_each_value(&self, mut f: impl FnMut(i64)) {
         let data = self.buffer.borrow();
         self.address_iter().for_each(|a| f(data[a as usize]));
@@ -171,6 +181,7 @@ impl Array {
     }
 
     /// The buffer addresses of the elements, in C order, one at a time.
+    #[inline]
     pub fn address_iter(&self) -> layout::AddressIter<'_> {
         layout::AddressIter::new(&self.shape, &self.strides, self.offset)
     }

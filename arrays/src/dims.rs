@@ -49,6 +49,7 @@ impl<T: Copy + Default> Dims<T> {
 
 impl<T: Copy + Default> Deref for Dims<T> {
     type Target = [T];
+    #[inline]
     fn deref(&self) -> &[T] {
         match self {
             Dims::Inline { len, items } => &items[..*len as usize],
@@ -58,6 +59,7 @@ impl<T: Copy + Default> Deref for Dims<T> {
 }
 
 impl<T: Copy + Default> DerefMut for Dims<T> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [T] {
         match self {
             Dims::Inline { len, items } => &mut items[..*len as usize],

@@ -33,6 +33,7 @@ use crate::error::Error;
 pub const MAX_DIMS: usize = 64;
 
 /// Number of elements (product of the extents).
+#[inline]
 pub fn size(shape: &[usize]) -> usize {
     shape.iter().product()
 }
@@ -394,6 +395,7 @@ pub struct AddressIter<'a> {
 
 impl<'a> AddressIter<'a> {
     /// The walk over `offset + Σ i_k·strides[k]` in C index order.
+    #[inline]
     pub fn new(shape: &'a [usize], strides: &'a [isize], offset: isize) -> AddressIter<'a> {
         debug_assert_eq!(shape.len(), strides.len());
         let nd = shape.len();
@@ -431,6 +433,7 @@ impl<'a> AddressIter<'a> {
 impl Iterator for AddressIter<'_> {
     type Item = isize;
 
+    #[inline]
     fn next(&mut self) -> Option<isize> {
         if self.left == 0 {
             return None;
@@ -445,6 +448,7 @@ impl Iterator for AddressIter<'_> {
         Some(here)
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.left, Some(self.left))
     }
