@@ -214,10 +214,6 @@ pub fn generate_checked(u: &mut Unstructured, cfg: &GenConfig) -> (Program, Resu
     };
     runner.checker.reset();
     SPARE.with(|c| c.set(Some(runner.checker)));
-    // Free what the pool holds: memory kept from one input to the next
-    // looks like a leak to libFuzzer, which then runs LeakSanitizer's
-    // expensive scan on every new input.
-    POOL.with(|p| *p.borrow_mut() = Pool::default());
     (program, result)
 }
 
@@ -241,67 +237,6 @@ impl Runner for CheckingRunner {
             }
         }
     }
-}
-
-/// Buffers the checker reuses instead of allocating within one program:
-/// under AddressSanitizer (the fuzz targets' default) an allocation costs far
-/// more than the work done with it. Emptied after every program
-/// ([`generate_checked`]).
-#[derive(Default)]
-struct Pool {
-    addrs: Vec<Vec<usize>>,
-    cells: Vec<Vec<i64>>,
-    names: Vec<String>,
-    /// Scratch space of [`brute_addresses_into`].
-    wide: Vec<i128>,
-}
-
-thread_local! {
-    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
-}
-
-fn take_addrs() -> Vec<usize> {
-    POOL.with(|p| p.borrow_mut().addrs.pop())
-        .unwrap_or_default()
-}
-
-fn take_cells() -> Vec<i64> {
-    POOL.with(|p| p.borrow_mut().cells.pop())
-        .unwrap_or_default()
-}
-
-fn take_name(name: &str) -> String {
-    let mut s = POOL
-        .with(|p| p.borrow_mut().names.pop())
-        .unwrap_or_default();
-    s.push_str(name);
-    s
-}
-
-/// Returns a tracked array's buffers to the pool.
-fn give_back(t: Tracked) {
-    let Tracked {
-        mut name,
-        mut addrs,
-        ..
-    } = t;
-    name.clear();
-    addrs.clear();
-    POOL.with(|p| {
-        let mut p = p.borrow_mut();
-        p.names.push(name);
-        p.addrs.push(addrs);
-    });
-}
-
-fn give_back_addrs(mut addrs: Vec<usize>) {
-    addrs.clear();
-    POOL.with(|p| p.borrow_mut().addrs.push(addrs));
-}
-
-fn give_back_cells(mut cells: Vec<i64>) {
-    cells.clear();
-    POOL.with(|p| p.borrow_mut().cells.push(cells));
 }
 
 /// An array bound to a name, with its brute-force address list (windows
@@ -439,10 +374,8 @@ impl Checker {
     /// Forgets every step: the checker is as new, with its lists' room kept.
     pub fn reset(&mut self) {
         self.env.clear();
-        self.arrays.drain(..).for_each(give_back);
-        self.images
-            .drain(..)
-            .for_each(|im| give_back_cells(im.cells));
+        self.arrays.clear();
+        self.images.clear();
         self.steps = 0;
     }
 
@@ -543,11 +476,7 @@ impl Checker {
                             self.images.push(Image {
                                 id,
                                 holder: self.arrays.len(),
-                                cells: {
-                                    let mut cells = take_cells();
-                                    a.with_buffer(|b| cells.extend_from_slice(b));
-                                    cells
-                                },
+                                cells: a.with_buffer(|b| b.to_vec()),
                             });
                             self.images.len() - 1
                         }
@@ -583,9 +512,6 @@ impl Checker {
                     ));
                 }
             }
-        }
-        if let Some(targets) = plan.and_then(|p| p.targets) {
-            give_back_addrs(targets);
         }
         Ok(record)
     }
@@ -751,20 +677,18 @@ impl Checker {
         else {
             return Some(plan);
         };
-        let Ok(mut t) = check_window("(target)", &view) else {
+        let Ok(t) = check_window("(target)", &view) else {
             return Some(plan);
         };
-        let targets = std::mem::take(&mut t.addrs);
-        give_back(t);
         let distinct = {
             let mut marks = self.marks.borrow_mut();
             marks.clear(view.buffer_len());
-            targets.iter().all(|&a| marks.insert(a))
+            t.addrs.iter().all(|&a| marks.insert(a))
         };
         if distinct {
             let cells = &self.images[self.arrays[d].image].cells;
             let rhs: Option<Vec<i64>> = match &value {
-                Some(WriteValue::Scalar(s)) => Some(vec![*s; targets.len()]),
+                Some(WriteValue::Scalar(s)) => Some(vec![*s; t.addrs.len()]),
                 Some(WriteValue::Array(vshape, vvals)) => {
                     broadcast_values(vshape, vvals, view.shape(), true)
                 }
@@ -772,14 +696,14 @@ impl Checker {
             };
             plan.expected = rhs.map(|mut r| {
                 if add {
-                    for (x, &a) in r.iter_mut().zip(&targets) {
+                    for (x, &a) in r.iter_mut().zip(&t.addrs) {
                         *x = cells[a].wrapping_add(*x);
                     }
                 }
                 r
             });
         }
-        plan.targets = Some(targets);
+        plan.targets = Some(t.addrs);
         Some(plan)
     }
 
@@ -1219,20 +1143,13 @@ fn check_window(name: &str, a: &va::Array) -> Result<Tracked, (Property, String)
         ));
     }
     let len = a.buffer_len();
-    let mut addrs = take_addrs();
-    let mut outside = None;
-    with_brute_addresses(shape, strides, offset, false, |wide| {
-        match wide
-            .iter()
-            .enumerate()
-            .find(|(_, &x)| x < 0 || x >= len as i128)
-        {
-            Some((k, &addr)) => outside = Some((k, addr)),
-            None => addrs.extend(wide.iter().map(|&x| x as usize)),
-        }
-    });
-    if let Some((k, addr)) = outside {
-        give_back_addrs(addrs);
+    let wide = brute_addresses(shape, strides, offset, false);
+    let n = wide.len();
+    if let Some((k, &addr)) = wide
+        .iter()
+        .enumerate()
+        .find(|(_, &x)| x < 0 || x >= len as i128)
+    {
         return Err((
             Property::InBounds,
             format!(
@@ -1240,7 +1157,7 @@ fn check_window(name: &str, a: &va::Array) -> Result<Tracked, (Property, String)
             ),
         ));
     }
-    let n = addrs.len();
+    let addrs: Vec<usize> = wide.iter().map(|&x| x as usize).collect();
     let crate_addrs = a.address_iter();
     if crate_addrs.len() != n
         || crate_addrs
@@ -1275,7 +1192,7 @@ fn check_window(name: &str, a: &va::Array) -> Result<Tracked, (Property, String)
         _ => None,
     };
     Ok(Tracked {
-        name: take_name(name),
+        name: name.to_string(),
         array: a.clone(),
         addrs,
         range,
@@ -1283,61 +1200,46 @@ fn check_window(name: &str, a: &va::Array) -> Result<Tracked, (Property, String)
     })
 }
 
-/// [`with_brute_addresses`] as a list (for tests).
-#[cfg(test)]
-fn brute_addresses(shape: &[usize], strides: &[isize], offset: isize, f_order: bool) -> Vec<i128> {
-    with_brute_addresses(shape, strides, offset, f_order, |w| w.to_vec())
-}
-
 /// `offset + Σ i_k·strides[k]` for every element, in C (or F) index order,
 /// computed from the definition (independent of the crate's incremental
 /// walk): the addresses of the last (first) axes are built up one axis at a
 /// time — `k` copies of the list so far, the `i`-th shifted by `i·stride`.
-/// The list is built in the pool's scratch space and handed to `f`.
-fn with_brute_addresses<R>(
-    shape: &[usize],
-    strides: &[isize],
-    offset: isize,
-    f_order: bool,
-    f: impl FnOnce(&[i128]) -> R,
-) -> R {
-    let mut out = POOL.with(|p| std::mem::take(&mut p.borrow_mut().wide));
-    out.clear();
+fn brute_addresses(shape: &[usize], strides: &[isize], offset: isize, f_order: bool) -> Vec<i128> {
     let n: usize = shape.iter().product();
-    if n > 0 {
-        out.resize(n, 0);
-        // `out[..m]` holds the offsets of the axes processed so far (the
-        // fastest-varying ones), in index order.
-        let mut m = 1;
-        let mut axis = |k: usize, out: &mut Vec<i128>| {
-            let (e, st) = (shape[k], strides[k] as i128);
-            for i in (1..e).rev() {
-                for j in 0..m {
-                    out[i * m + j] = out[j] + i as i128 * st;
-                }
-            }
-            m *= e;
-        };
-        if f_order {
-            (0..shape.len()).for_each(|k| axis(k, &mut out));
-        } else {
-            (0..shape.len()).rev().for_each(|k| axis(k, &mut out));
-        }
-        for x in &mut out {
-            *x += offset as i128;
-        }
+    if n == 0 {
+        return Vec::new();
     }
-    let r = f(&out);
-    POOL.with(|p| p.borrow_mut().wide = out);
-    r
+    let mut out = vec![0i128; n];
+    // `out[..m]` holds the offsets of the axes processed so far (the
+    // fastest-varying ones), in index order.
+    let mut m = 1;
+    let mut axis = |k: usize, out: &mut Vec<i128>| {
+        let (e, st) = (shape[k], strides[k] as i128);
+        for i in (1..e).rev() {
+            for j in 0..m {
+                out[i * m + j] = out[j] + i as i128 * st;
+            }
+        }
+        m *= e;
+    };
+    if f_order {
+        (0..shape.len()).for_each(|k| axis(k, &mut out));
+    } else {
+        (0..shape.len()).rev().for_each(|k| axis(k, &mut out));
+    }
+    out.truncate(n);
+    for x in &mut out {
+        *x += offset as i128;
+    }
+    out
 }
 
 /// The brute-force contiguity definition: the addresses in C (or F) index
 /// order are consecutive, or there are none.
 fn consecutive(shape: &[usize], strides: &[isize], offset: isize, f_order: bool) -> bool {
-    with_brute_addresses(shape, strides, offset, f_order, |w| {
-        w.windows(2).all(|w| w[1] == w[0] + 1)
-    })
+    brute_addresses(shape, strides, offset, f_order)
+        .windows(2)
+        .all(|w| w[1] == w[0] + 1)
 }
 
 /// NumPy's ISFORTRAN from the brute-force definitions.
