@@ -51,26 +51,82 @@ impl Backend for StridedBackend {
     /// Runs the program; a panic inside the crate becomes a [`BackendError`]
     /// naming the step, so a campaign never dies on it.
     fn run(&self, program: &Program) -> Result<Observation, BackendError> {
-        let step = std::cell::Cell::new(0usize);
-        let result = catch_unwind(AssertUnwindSafe(|| run_strided(program, &step)));
-        result.map_err(|payload| {
-            let msg = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic payload".into());
-            let i = step.get();
-            let place = match program.steps.get(i) {
-                Some(s) => format!("steps[{i}] ({})", s.op()),
-                // Past the last step: while observing the final state.
-                None => "the final observation".to_string(),
-            };
-            BackendError {
-                backend: "strided".into(),
-                message: format!("panic at {place}: {msg}"),
+        let mut run = StridedRun::default();
+        for step in &program.steps {
+            if !run.step(step) {
+                break;
             }
+        }
+        run.finish()
+    }
+}
+
+/// A program running on the strided crate one step at a time: what
+/// [`StridedBackend`] does, exposed so that a generator can run the steps it
+/// makes and still get the backend's observation at the end (the
+/// `differential` fuzz target runs every step once this way).
+#[derive(Default)]
+pub struct StridedRun {
+    /// The names bound so far.
+    pub env: Env,
+    /// The record of every step that ran.
+    pub records: Vec<StepRecord>,
+    /// The panic that stopped the run: where, and the message.
+    panic: Option<String>,
+}
+
+impl StridedRun {
+    /// Runs `step`; `false` if it panicked (the run is then over: further
+    /// steps are not run and [`StridedRun::finish`] reports the panic).
+    pub fn step(&mut self, step: &Step) -> bool {
+        if self.panic.is_some() {
+            return false;
+        }
+        let env = &mut self.env;
+        match catch_unwind(AssertUnwindSafe(|| run_step(env, step))) {
+            Ok(record) => {
+                self.records.push(record);
+                true
+            }
+            Err(payload) => {
+                let i = self.records.len();
+                self.panic = Some(format!(
+                    "panic at steps[{i}] ({}): {}",
+                    step.op(),
+                    panic_message(payload.as_ref())
+                ));
+                false
+            }
+        }
+    }
+
+    /// The observation of the final state, or the panic of a step (or of
+    /// the observation itself) as a [`BackendError`].
+    pub fn finish(self) -> Result<Observation, BackendError> {
+        let fail = |message| BackendError {
+            backend: "strided".into(),
+            message,
+        };
+        if let Some(message) = self.panic {
+            return Err(fail(message));
+        }
+        let StridedRun { env, records, .. } = self;
+        catch_unwind(AssertUnwindSafe(|| observe(&env, records))).map_err(|payload| {
+            fail(format!(
+                "panic at the final observation: {}",
+                panic_message(payload.as_ref())
+            ))
         })
     }
+}
+
+/// The message of a caught panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic payload".into())
 }
 
 fn order(o: Order) -> va::Order {
@@ -248,17 +304,6 @@ pub fn run_step(env: &mut Env, step: &Step) -> StepRecord {
 
 fn arr(a: va::Array) -> Option<Binding> {
     Some(Binding::Array(a))
-}
-
-fn run_strided(program: &Program, step_no: &std::cell::Cell<usize>) -> Observation {
-    let mut env = Env::default();
-    let mut steps = Vec::with_capacity(program.steps.len());
-    for (i, step) in program.steps.iter().enumerate() {
-        step_no.set(i);
-        steps.push(run_step(&mut env, step));
-    }
-    step_no.set(program.steps.len());
-    observe(&env, steps)
 }
 
 /// The observation of a finished program: final state of every bound name,

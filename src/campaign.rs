@@ -23,6 +23,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::backend::panic_message;
 use crate::backend::{Backend, BackendError};
 use crate::compare::{
     compare, first_divergent_step, guarded_run, silence_backend_panics, Difference, Level,
@@ -624,14 +625,6 @@ pub fn run(
     let mut shrink =
         |p: &Program, pred: &mut dyn FnMut(&Program) -> bool| crate::shrink::shrink(p, pred);
     run_with(config, expected, got, &mut generate, &mut shrink, progress)
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "unknown panic payload".into())
 }
 
 /// Counts each step under its op (`index`) and, for indexing ops, once

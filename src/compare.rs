@@ -527,14 +527,9 @@ pub fn guarded_run(
     let _reset = Reset(IN_BACKEND.with(|f| f.replace(true)));
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| backend.run(program))).unwrap_or_else(
         |payload| {
-            let msg = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic payload".into());
             Err(BackendError {
                 backend: backend.name().to_string(),
-                message: format!("panic: {msg}"),
+                message: format!("panic: {}", crate::backend::panic_message(payload.as_ref())),
             })
         },
     )

@@ -58,7 +58,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use arbitrary::Unstructured;
 use viewcheck_arrays::{Array, Indexed};
 
-use crate::backend::{self, Binding, Env};
+use crate::backend::{self, Binding, Env, StridedRun};
 use crate::format::{Item, NdList, Order, Program, Step, Value, MAX_INT};
 
 /// Knobs of the generator. The defaults keep arrays small (at most 4 axes of
@@ -149,13 +149,13 @@ pub fn program_for_case(seed: u64, case: u64, cfg: &GenConfig) -> Program {
 /// would repeat and say nothing new. A short fuzz input therefore stands for
 /// a short program.
 pub fn generate(u: &mut Unstructured, cfg: &GenConfig) -> arbitrary::Result<Program> {
-    let mut runner = EnvRunner::default();
+    let mut runner = StridedRun::default();
     Ok(generate_with(u, cfg, &mut runner))
 }
 
 /// Where the generator runs the steps it makes, and whose state it reads to
 /// make the next one. [`generate`] runs them on a bare [`Env`]
-/// ([`EnvRunner`]); the invariant checker runs them through its own checks,
+/// ([`StridedRun`]); the invariant checker runs them through its own checks,
 /// so a fuzz target executes every step once, not once to generate and
 /// again to check.
 pub trait Runner {
@@ -166,22 +166,15 @@ pub trait Runner {
     fn run(&mut self, step: &Step) -> bool;
 }
 
-/// The plain [`Runner`]: [`backend::run_step`] on an [`Env`]; a panicking
-/// step ends the program.
-#[derive(Default)]
-pub struct EnvRunner {
-    /// The environment the steps ran on.
-    pub env: Env,
-}
-
-impl Runner for EnvRunner {
+/// The plain [`Runner`]: the steps run as [`StridedBackend`](backend::StridedBackend)
+/// runs them; a panicking step ends the program.
+impl Runner for StridedRun {
     fn env(&self) -> &Env {
         &self.env
     }
 
     fn run(&mut self, step: &Step) -> bool {
-        let env = &mut self.env;
-        catch_unwind(AssertUnwindSafe(|| backend::run_step(env, step))).is_ok()
+        self.step(step)
     }
 }
 

@@ -70,7 +70,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use arbitrary::Unstructured;
 use viewcheck_arrays as va;
 
-use crate::backend::{run_step, to_index, Binding, Env};
+use crate::backend::{panic_message, run_step, to_index, Binding, Env};
 use crate::format::{Item, Order, Program, Step, StepOutcome, StepRecord, Value};
 use crate::generate::{generate_with, GenConfig, Runner};
 
@@ -414,14 +414,8 @@ impl Checker {
             r
         }));
         CURRENT_STEP.with(|c| c.set(None));
-        let record = record.map_err(|payload| {
-            let msg = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic payload".into());
-            v(Property::Panic, msg)
-        })?;
+        let record =
+            record.map_err(|payload| v(Property::Panic, panic_message(payload.as_ref())))?;
 
         let is_write = matches!(step, Step::Assign { .. } | Step::AddAssign { .. });
         let failed = !matches!(record.outcome, StepOutcome::Ok { .. });

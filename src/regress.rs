@@ -25,11 +25,11 @@ use std::fmt;
 use arbitrary::Unstructured;
 use serde_json::{json, Value as Json};
 
-use crate::backend::{Backend, BackendError, StridedBackend};
+use crate::backend::{Backend, BackendError, StridedBackend, StridedRun};
 use crate::compare::{compare, first_divergent_step, guarded_run, Difference, Level};
 use crate::corpus::{derived_features, CaseProgram};
 use crate::format::{Observation, Program};
-use crate::generate::{generate, GenConfig};
+use crate::generate::{generate, generate_with, GenConfig};
 use crate::invariants::{check_program, generate_checked, Violation};
 
 /// The `id` a freshly imported case carries until it is given its permanent
@@ -75,6 +75,17 @@ pub fn fuzz_config() -> GenConfig {
 pub fn program_from_bytes(bytes: &[u8]) -> Option<Program> {
     let mut u = Unstructured::new(bytes);
     generate(&mut u, &fuzz_config()).ok()
+}
+
+/// What the `differential` fuzz target runs for `bytes`: the program of
+/// [`program_from_bytes`] and the strided crate's observation of it (what
+/// [`StridedBackend`] would report), taken from the run the generator makes
+/// anyway — every step runs once.
+pub fn observed_program_from_bytes(bytes: &[u8]) -> (Program, Result<Observation, BackendError>) {
+    let mut u = Unstructured::new(bytes);
+    let mut run = StridedRun::default();
+    let program = generate_with(&mut u, &fuzz_config(), &mut run);
+    (program, run.finish())
 }
 
 /// What the `invariants` fuzz target does with `bytes`: the program of

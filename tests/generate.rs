@@ -9,11 +9,9 @@ use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use arbitrary::Unstructured;
-use viewcheck::backend::{run_step, Binding, Env};
+use viewcheck::backend::{run_step, Binding, Env, StridedRun};
 use viewcheck::format::{Item, Order, Program, Step, StepOutcome, Value, OPS};
-use viewcheck::generate::{
-    generate, generate_with, program_for_case, EnvRunner, GenConfig, Runner,
-};
+use viewcheck::generate::{generate, generate_with, program_for_case, GenConfig, Runner};
 
 const SEED: u64 = 0x5EED_0001;
 const N: u64 = 2000;
@@ -503,7 +501,7 @@ fn shrinking_generated_programs_gives_small_reproducers() {
 /// A runner that stops after `stop_after` steps, as the invariant checker
 /// does at a violation.
 struct StopAfter {
-    inner: EnvRunner,
+    inner: StridedRun,
     ran: usize,
     stop_after: usize,
 }
@@ -527,7 +525,7 @@ fn a_runner_that_says_stop_ends_the_program_at_that_step() {
             .collect();
         let full = generate(&mut Unstructured::new(&bytes), &cfg).unwrap();
         let mut runner = StopAfter {
-            inner: EnvRunner::default(),
+            inner: StridedRun::default(),
             ran: 0,
             stop_after: 3,
         };

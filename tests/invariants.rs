@@ -6,12 +6,12 @@
 //! corpus cases (`viewcheck::regress`).
 
 use proptest::prelude::*;
-use viewcheck::backend::{Binding, Env};
+use viewcheck::backend::{Backend, Binding, Env, StridedBackend};
 use viewcheck::format::{Program, Step, StepOutcome};
 use viewcheck::invariants::{check_program, Checker, Property, Violation};
 use viewcheck::regress::{
-    checked_program_from_bytes, import_crash, program_from_bytes, ArtifactKind, ID_PLACEHOLDER,
-    PROVENANCE,
+    checked_program_from_bytes, import_crash, observed_program_from_bytes, program_from_bytes,
+    ArtifactKind, ID_PLACEHOLDER, PROVENANCE,
 };
 use viewcheck_arrays::{Index, Value};
 
@@ -64,7 +64,12 @@ proptest! {
         }
         let (fused, result) = checked_program_from_bytes(&bytes);
         prop_assert_eq!(result, Ok(()));
-        prop_assert_eq!(fused, p);
+        prop_assert_eq!(&fused, &p);
+        // The `differential` target's one-pass run: the same program and
+        // the observation `StridedBackend` makes of it.
+        let (observed, obs) = observed_program_from_bytes(&bytes);
+        prop_assert_eq!(&observed, &p);
+        prop_assert_eq!(obs, StridedBackend.run(&p));
     }
 }
 

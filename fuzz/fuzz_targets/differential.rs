@@ -1,5 +1,7 @@
 //! bytes → `generate` → the strided crate and the embedded NumPy, compared at
-//! the `exact` level. Any difference is a crash that prints the program JSON
+//! the `exact` level. The strided observation comes from the generator's own
+//! run of the program (`regress::observed_program_from_bytes`), so each step
+//! runs once on the strided crate. Any difference is a crash that prints the program JSON
 //! and the differences (`path: expected X got Y`, NumPy being "expected").
 //!
 //! Needs the `oracle` feature, CPython with NumPy (provisioned into `.venv`
@@ -10,7 +12,7 @@
 use libfuzzer_sys::fuzz_target;
 use viewcheck::backend::{Backend, NumpyBackend, StridedBackend};
 use viewcheck::compare::{compare, first_divergent_step, Level};
-use viewcheck::regress::{program_from_bytes, render_failure, render_program};
+use viewcheck::regress::{observed_program_from_bytes, render_failure, render_program};
 
 fuzz_target!(
     init: {
@@ -21,13 +23,11 @@ fuzz_target!(
         }
     },
     |data: &[u8]| {
-        let Some(program) = program_from_bytes(data) else {
-            return;
-        };
+        let (program, got) = observed_program_from_bytes(data);
         let expected = NumpyBackend.run(&program).unwrap_or_else(|e| {
             panic!("the NumPy oracle failed: {e}\nprogram: {}", render_program(&program))
         });
-        let got = StridedBackend.run(&program).unwrap_or_else(|e| {
+        let got = got.unwrap_or_else(|e| {
             panic!("the strided backend failed: {e}\nprogram: {}", render_program(&program))
         });
         let diffs = compare(&expected, &got, Level::Exact);
