@@ -154,7 +154,7 @@ pub fn generate(u: &mut Unstructured, cfg: &GenConfig) -> arbitrary::Result<Prog
 }
 
 /// Where the generator runs the steps it makes, and whose state it reads to
-/// make the next one. [`generate`] runs them on a bare [`Env`]
+/// make the next one. [`generate`] runs them on the strided backend
 /// ([`StridedRun`]); the invariant checker runs them through its own checks,
 /// so a fuzz target executes every step once, not once to generate and
 /// again to check.
@@ -186,7 +186,6 @@ pub fn generate_with(u: &mut Unstructured, cfg: &GenConfig, runner: &mut dyn Run
         u,
         cfg,
         runner,
-        names: 0,
         steps: Vec::with_capacity(cfg.max_steps.clamp(1, 64)),
         stopped: false,
     };
@@ -202,6 +201,18 @@ pub fn generate_with(u: &mut Unstructured, cfg: &GenConfig, runner: &mut dyn Run
         note: None,
         steps: g.steps,
     }
+}
+
+/// The item whose slice of the cumulative weights holds `r` (`r` below the
+/// total weight), or `None` past the end.
+fn select<K>(mut r: u32, weighted: impl Iterator<Item = (K, u32)>) -> Option<K> {
+    for (k, w) in weighted {
+        if r < w {
+            return Some(k);
+        }
+        r -= w;
+    }
+    None
 }
 
 /// Ops and their weights when a step is chosen.
@@ -243,8 +254,6 @@ struct Gen<'u, 'b, 'c, 'r> {
     u: &'u mut Unstructured<'b>,
     cfg: &'c GenConfig,
     runner: &'r mut dyn Runner,
-    /// How many names earlier steps bound structurally (their `out`s).
-    names: usize,
     steps: Vec<Step>,
     /// The runner said stop: no further step is made or run.
     stopped: bool,
@@ -285,14 +294,8 @@ impl Gen<'_, '_, '_, '_> {
     /// An index chosen with the given weights.
     fn weighted(&mut self, weights: &[u32]) -> usize {
         let total: u32 = weights.iter().sum();
-        let mut r = self.range(0, total as i64 - 1) as u32;
-        for (i, &w) in weights.iter().enumerate() {
-            if r < w {
-                return i;
-            }
-            r -= w;
-        }
-        weights.len() - 1
+        let r = self.range(0, total as i64 - 1) as u32;
+        select(r, weights.iter().copied().enumerate()).unwrap_or(weights.len() - 1)
     }
 
     fn order(&mut self) -> Order {
@@ -303,7 +306,7 @@ impl Gen<'_, '_, '_, '_> {
     // ---- environment ------------------------------------------------------
 
     fn fresh_name(&self) -> String {
-        let i = self.names;
+        let i = self.bound_names().count();
         if i < 26 {
             ((b'a' + i as u8) as char).to_string()
         } else {
@@ -325,9 +328,6 @@ impl Gen<'_, '_, '_, '_> {
         }
         if !self.runner.run(&step) {
             self.stopped = true;
-        }
-        if step.out().is_some() {
-            self.names += 1;
         }
         self.steps.push(step);
     }
@@ -402,18 +402,13 @@ impl Gen<'_, '_, '_, '_> {
         let chosen = if self.chance(if last_is_small { 0.1 } else { 0.35 }) {
             last
         } else {
-            let mut r = self.range(0, total as i64 - 1) as u32;
-            let mut chosen = last;
-            for (k, (_, b)) in self.env().iter().enumerate() {
-                if let Some(w) = candidate(b) {
-                    if r < w {
-                        chosen = k;
-                        break;
-                    }
-                    r -= w;
-                }
-            }
-            chosen
+            let r = self.range(0, total as i64 - 1) as u32;
+            let candidates = self
+                .env()
+                .iter()
+                .enumerate()
+                .filter_map(|(k, (_, b))| candidate(b).map(|w| (k, w)));
+            select(r, candidates).unwrap_or(last)
         };
         self.env().iter().nth(chosen).and_then(|(n, b)| match b {
             Binding::Array(a) => Some((n.to_string(), a.clone())),

@@ -93,12 +93,6 @@ impl<T: Copy + Default> From<Vec<T>> for Dims<T> {
     }
 }
 
-impl<T: Copy + Default> From<&Vec<T>> for Dims<T> {
-    fn from(v: &Vec<T>) -> Dims<T> {
-        Dims::from(v.as_slice())
-    }
-}
-
 impl<T: Copy + Default, const N: usize> From<[T; N]> for Dims<T> {
     fn from(a: [T; N]) -> Dims<T> {
         Dims::from(&a[..])

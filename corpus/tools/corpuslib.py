@@ -97,18 +97,20 @@ def R(out, src, shape, order=None, copy=_UNSET):
     return st
 
 
-def RAV(out, src, order=None):
-    st = {"op": "ravel", "out": out, "src": src}
+def _with_order(op, out, src, order):
+    """A step of an op whose only option is `order` (omitted: the op's default)."""
+    st = {"op": op, "out": out, "src": src}
     if order is not None:
         st["order"] = order
     return st
+
+
+def RAV(out, src, order=None):
+    return _with_order("ravel", out, src, order)
 
 
 def FL(out, src, order=None):
-    st = {"op": "flatten", "out": out, "src": src}
-    if order is not None:
-        st["order"] = order
-    return st
+    return _with_order("flatten", out, src, order)
 
 
 def SQ(out, src, axis=_UNSET):
@@ -135,17 +137,11 @@ def DG(out, src, offset=None, axis1=None, axis2=None):
 
 
 def CP(out, src, order=None):
-    st = {"op": "copy", "out": out, "src": src}
-    if order is not None:
-        st["order"] = order
-    return st
+    return _with_order("copy", out, src, order)
 
 
 def AS(out, src, order=None):
-    st = {"op": "asarray", "out": out, "src": src}
-    if order is not None:
-        st["order"] = order
-    return st
+    return _with_order("asarray", out, src, order)
 
 
 def SET(dst, items, value):
