@@ -1265,11 +1265,12 @@ fn consecutive(shape: &[usize], strides: &[isize], offset: isize, f_order: bool)
     })
 }
 
-/// NumPy's ISFORTRAN from the brute-force definitions.
+/// NumPy's ISFORTRAN from the brute-force definitions (the C half from the
+/// C-order addresses the array was tracked with).
 fn is_fortran(t: &Tracked) -> bool {
     let a = &t.array;
     consecutive(a.shape(), a.strides(), a.offset(), true)
-        && !consecutive(a.shape(), a.strides(), a.offset(), false)
+        && !t.addrs.windows(2).all(|w| w[1] == w[0] + 1)
 }
 
 /// The C-order position of the element that comes `j`-th in F index order
