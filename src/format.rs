@@ -43,6 +43,8 @@ pub const MAX_ELEMENTS: i64 = 1 << 20;
 pub const MAX_INDEX_ELEMENTS: usize = 1 << 16;
 /// A step whose result would need more elements fails with `LimitExceeded`.
 pub const MAX_RESULT_ELEMENTS: usize = 1 << 24;
+/// Longest program line (bytes) that readers accept (format 1.1).
+pub const MAX_LINE_BYTES: usize = 1 << 24;
 
 /// Memory order argument of `array`, `reshape`, `ravel`, `flatten`, `copy`, `asarray`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

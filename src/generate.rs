@@ -65,7 +65,8 @@ use crate::format::{Item, NdList, Order, Program, Step, Value, MAX_INT};
 /// extent at most 5, or now and then one or two axes of extent up to 24, and
 /// at most 200 elements at creation) and programs short (4 to 20 steps),
 /// which is where the interesting layouts are dense.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GenConfig {
     /// Fewest steps of a program (helper steps included).
     pub min_steps: usize,

@@ -14,7 +14,11 @@ use viewcheck::campaign::{self, Config, Progress, Report, DEFAULT_FAILURES_DIR, 
 use viewcheck::compare::{
     compare, first_divergent_step, guarded_run, silence_backend_panics, Level,
 };
-use viewcheck::format::{Observation, Program, FORMAT_VERSION};
+use viewcheck::format::{Observation, Program, MAX_LINE_BYTES};
+use viewcheck::protocol::{
+    backend_error_line, ProcessBackend, RunOutcome, WorkerCommand, DEFAULT_TIMEOUT,
+};
+use viewcheck::supervise::{read_bounded_line, BoundedLine};
 
 /// `println!` that never panics: a closed standard output (e.g. `| head`)
 /// ends the process quietly, any other write error with a message.
@@ -63,12 +67,16 @@ enum Command {
         backend: BackendArg,
         /// JSON Lines file of programs (default: standard input).
         file: Option<PathBuf>,
+        /// Time limit of one program, in seconds (a program over it gives a
+        /// `backend_error` line and the backend is restarted).
+        #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
+        timeout: f64,
     },
     /// Generate programs and compare the strided crate against NumPy
     /// (exit 1 on any divergence or backend error).
     Check {
-        /// Number of programs to generate and run.
-        #[arg(long, default_value_t = 1000)]
+        /// Number of programs to generate and run (at least 1).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
         cases: u64,
         /// Generator seed (default: a fixed seed, printed).
         #[arg(long)]
@@ -97,6 +105,14 @@ enum Command {
         /// Generator: share of deliberately invalid steps (0 to 1).
         #[arg(long)]
         invalid_rate: Option<f64>,
+        /// Time limit of one program on one backend, in seconds (a program
+        /// over it is a `timeout` finding; the worker is restarted).
+        #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
+        timeout: f64,
+        /// Run the campaign in this process, unsupervised (no time limit, a
+        /// crash ends the campaign): only to measure what supervision costs.
+        #[arg(long, hide = true)]
+        in_process: bool,
     },
     /// Run every program in FILE (JSON Lines or one JSON document) on both
     /// backends and print their differences (exit 1 if any differ).
@@ -109,6 +125,9 @@ enum Command {
         /// Also print both observations of every program.
         #[arg(long)]
         show: bool,
+        /// Time limit of one program on one backend, in seconds.
+        #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
+        timeout: f64,
     },
     /// Check the corpus: JSON Schema, ids, layout, features, recorded
     /// answers present (exit 1 on any problem). Needs no Python.
@@ -174,6 +193,34 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Internal: serve the implementation protocol (docs/PROTOCOL.md) with
+    /// a built-in backend on standard input/output. The other commands run
+    /// their backends this way, as supervised child processes.
+    #[command(hide = true)]
+    Worker {
+        /// The backend to serve.
+        #[arg(long, value_enum)]
+        backend: BackendArg,
+    },
+    /// Internal: run the cases of a campaign job (first line of standard
+    /// input) and stream the events to standard output (what `check`
+    /// supervises).
+    #[command(hide = true)]
+    CheckWorker,
+}
+
+/// A number of seconds for `--timeout`: positive and at most a day.
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+        Ok(v)
+    } else {
+        Err(format!(
+            "`{s}`: the time limit must be more than 0 and at most 86400 seconds"
+        ))
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -234,11 +281,23 @@ impl Fatal {
 }
 
 /// Exit codes: 0 success, 1 divergences/differences found, 2 usage error,
-/// 3 could not run (I/O error, NumPy unavailable).
+/// 3 could not run (I/O error, NumPy unavailable); an interrupted `check`
+/// ends with 128 + the signal number after printing its summary.
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let worker = matches!(cli.command, Command::Worker { .. } | Command::CheckWorker);
+    if !worker {
+        if let Err(f) = stdout_is_open() {
+            eprintln!("viewcheck: {}", f.message);
+            return ExitCode::from(f.code);
+        }
+    }
     let result = match cli.command {
-        Command::Exec { backend, file } => exec(backend, file.as_deref()),
+        Command::Exec {
+            backend,
+            file,
+            timeout,
+        } => exec(backend, file.as_deref(), Duration::from_secs_f64(timeout)),
         Command::Check {
             cases,
             seed,
@@ -250,28 +309,31 @@ fn main() -> ExitCode {
             max_ndim,
             max_extent,
             invalid_rate,
+            timeout,
+            in_process,
         } => {
-            let d = viewcheck::generate::GenConfig::default();
-            let generator = viewcheck::generate::GenConfig {
-                max_steps: max_steps.unwrap_or(d.max_steps).max(d.min_steps),
-                max_ndim: max_ndim.unwrap_or(d.max_ndim),
-                max_extent: max_extent.unwrap_or(d.max_extent),
-                invalid_rate: invalid_rate.unwrap_or(d.invalid_rate).clamp(0.0, 1.0),
-                ..d
-            };
-            check(
-                Config {
-                    seed: seed.unwrap_or(DEFAULT_SEED),
-                    cases,
-                    level: level.into(),
-                    max_failures,
-                    failures_dir: Some(failures_dir),
-                    generator,
-                },
-                quiet,
-            )
+            generator_config(max_steps, max_ndim, max_extent, invalid_rate).and_then(|generator| {
+                check(
+                    Config {
+                        seed: seed.unwrap_or(DEFAULT_SEED),
+                        cases,
+                        level: level.into(),
+                        max_failures,
+                        failures_dir: Some(failures_dir),
+                        generator,
+                        timeout: Duration::from_secs_f64(timeout),
+                    },
+                    quiet,
+                    in_process,
+                )
+            })
         }
-        Command::Diff { file, level, show } => diff(&file, level.into(), show),
+        Command::Diff {
+            file,
+            level,
+            show,
+            timeout,
+        } => diff(&file, level.into(), show, Duration::from_secs_f64(timeout)),
         Command::Validate { corpus } => validate(&corpus),
         Command::Replay {
             backend,
@@ -289,6 +351,8 @@ fn main() -> ExitCode {
             corpus,
             dry_run,
         } => import_crash(&artifact, kind, &area, &topic, &corpus, dry_run),
+        Command::Worker { backend } => serve_worker(backend),
+        Command::CheckWorker => serve_check_worker(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -299,22 +363,183 @@ fn main() -> ExitCode {
     }
 }
 
-/// The NumPy backend, started; or why it cannot be.
-#[cfg(feature = "oracle")]
-fn numpy_backend(what: &str) -> Result<Box<dyn Backend>, Fatal> {
-    let _ = what;
-    match viewcheck::backend::NumpyBackend::new() {
-        Ok(b) => Ok(Box::new(b)),
-        Err(e) => Err(Fatal::env(format!(
-            "cannot start the NumPy oracle.\n{}",
-            e.message
-        ))),
+/// A command run with `>&-` must not "succeed" having shown nothing. Rust
+/// reopens closed standard descriptors on `/dev/null` (read-write) at
+/// start-up and its standard output then swallows every write, so that is
+/// what a closed standard output looks like here; a shell's `>/dev/null`
+/// opens it write-only.
+fn stdout_is_open() -> Result<(), Fatal> {
+    let target = std::fs::read_link("/proc/self/fd/1").ok();
+    let reopened = target.as_deref() == Some(Path::new("/dev/null"))
+        && std::fs::read_to_string("/proc/self/fdinfo/1")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix("flags:"))
+                    .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+            })
+            .is_some_and(|flags| flags & 0o3 == 0o2);
+    if reopened {
+        return Err(Fatal::env(
+            "standard output is closed; nothing could be reported.\n\
+             Fix: run viewcheck with its standard output connected (a terminal, a pipe or a file; \
+             `>/dev/null` to discard it).",
+        ));
     }
+    Ok(())
 }
 
-/// The NumPy backend, started; or why it cannot be.
+/// The generator's knobs from the command line, checked against what
+/// format 1 and the generator can honour.
+fn generator_config(
+    max_steps: Option<usize>,
+    max_ndim: Option<usize>,
+    max_extent: Option<usize>,
+    invalid_rate: Option<f64>,
+) -> Result<viewcheck::generate::GenConfig, Fatal> {
+    use viewcheck::format::{MAX_EXTENT, MAX_SHAPE_AXES, MAX_STEPS};
+    let d = viewcheck::generate::GenConfig::default();
+    let usage = |message: String| Fatal { code: 2, message };
+    let check = |name: &str, v: Option<usize>, lo: usize, hi: usize| match v {
+        Some(v) if v < lo || v > hi => Err(usage(format!(
+            "--{name} {v} is out of range: it must be between {lo} and {hi} (format 1's limit)"
+        ))),
+        _ => Ok(()),
+    };
+    check("max-steps", max_steps, 1, MAX_STEPS)?;
+    check("max-ndim", max_ndim, 1, MAX_SHAPE_AXES)?;
+    check("max-extent", max_extent, 1, MAX_EXTENT as usize)?;
+    if let Some(r) = invalid_rate {
+        if !(0.0..=1.0).contains(&r) {
+            return Err(usage(format!(
+                "--invalid-rate {r} is out of range: it must be between 0 and 1"
+            )));
+        }
+    }
+    Ok(viewcheck::generate::GenConfig {
+        max_steps: max_steps.unwrap_or(d.max_steps).max(d.min_steps),
+        max_ndim: max_ndim.unwrap_or(d.max_ndim),
+        max_extent: max_extent.unwrap_or(d.max_extent),
+        invalid_rate: invalid_rate.unwrap_or(d.invalid_rate),
+        ..d
+    })
+}
+
+/// The worker command of a built-in backend: this executable's `worker`.
+fn worker_command(backend: BackendArg) -> Result<WorkerCommand, Fatal> {
+    let name = match backend {
+        BackendArg::Strided => "strided",
+        BackendArg::Numpy => "numpy",
+    };
+    WorkerCommand::this_executable(&["worker", "--backend", name])
+        .map_err(|e| Fatal::env(format!("cannot find the viewcheck executable: {e}")))
+}
+
+/// A built-in backend in a supervised worker process, handshake done.
+fn process_backend(backend: BackendArg, timeout: Duration) -> Result<ProcessBackend, Fatal> {
+    if matches!(backend, BackendArg::Numpy) && !cfg!(feature = "oracle") {
+        numpy_backend("this command")?;
+    }
+    let command = worker_command(backend)?;
+    let name = match backend {
+        BackendArg::Strided => "strided",
+        BackendArg::Numpy => "numpy",
+    };
+    ProcessBackend::start(name, command, timeout).map_err(|e| start_failure(name, &e))
+}
+
+/// The message of a backend worker that did not start.
+fn start_failure(name: &str, e: &viewcheck::protocol::StartError) -> Fatal {
+    let mut message = format!("cannot start the {name} backend.\n{e}");
+    let stderr = &e.stderr;
+    if name == "numpy" && !stderr.contains("Fix:") {
+        message.push_str(
+            "\nFix: the embedded Python could not start or import NumPy. Check PYTHONHOME, \
+             PYTHONPATH and any sitecustomize/usercustomize module of that Python (unset them \
+             for viewcheck), or point VIEWCHECK_PYTHON at a working environment with the pinned \
+             NumPy (oracle/requirements.txt).",
+        );
+    }
+    Fatal::env(message)
+}
+
+/// `viewcheck worker`: the protocol on standard input/output.
+fn serve_worker(backend: BackendArg) -> Result<u8, Fatal> {
+    viewcheck::supervise::exit_when_orphaned();
+    silence_backend_panics();
+    let (backend, implementation): (Box<dyn Backend>, _) = match backend {
+        BackendArg::Strided => (
+            Box::new(StridedBackend),
+            viewcheck::protocol::Implementation {
+                name: "viewcheck-arrays".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                language: "rust".into(),
+            },
+        ),
+        BackendArg::Numpy => in_process_numpy()?,
+    };
+    let backend = viewcheck::inject::wrap(backend.as_ref()).map_err(Fatal::env)?;
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    viewcheck::protocol::serve(
+        &backend,
+        &implementation,
+        &mut stdin.lock(),
+        &mut std::io::BufWriter::new(stdout.lock()),
+    )
+    .map_err(|e| Fatal::env(format!("worker: {e}")))?;
+    Ok(0)
+}
+
+/// The embedded NumPy of a worker process.
+#[cfg(feature = "oracle")]
+fn in_process_numpy() -> Result<(Box<dyn Backend>, viewcheck::protocol::Implementation), Fatal> {
+    let b = viewcheck::backend::NumpyBackend::new()
+        .map_err(|e| Fatal::env(format!("cannot start the NumPy oracle.\n{}", e.message)))?;
+    let implementation = viewcheck::protocol::Implementation {
+        name: "numpy".into(),
+        version: b.numpy_version(),
+        language: "python".into(),
+    };
+    Ok((Box::new(b), implementation))
+}
+
 #[cfg(not(feature = "oracle"))]
-fn numpy_backend(what: &str) -> Result<Box<dyn Backend>, Fatal> {
+fn in_process_numpy() -> Result<(Box<dyn Backend>, viewcheck::protocol::Implementation), Fatal> {
+    Err(numpy_backend("`worker --backend numpy`")
+        .err()
+        .unwrap_or_else(|| Fatal::env("no oracle")))
+}
+
+/// `viewcheck check-worker`.
+fn serve_check_worker() -> Result<u8, Fatal> {
+    viewcheck::supervise::exit_when_orphaned();
+    silence_backend_panics();
+    let mut job = String::new();
+    match read_bounded_line(&mut std::io::stdin().lock(), 1 << 20) {
+        Ok(BoundedLine::Line(l)) => job = String::from_utf8_lossy(&l).into_owned(),
+        _ => {}
+    }
+    let (numpy, _) = in_process_numpy()?;
+    let numpy = viewcheck::inject::wrap(numpy.as_ref()).map_err(Fatal::env)?;
+    let strided = viewcheck::inject::wrap(&StridedBackend).map_err(Fatal::env)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    campaign::supervisor::serve(&job, &numpy, &strided, &numpy_description(), &mut out)
+        .map_err(|e| Fatal::env(format!("check-worker: {e}")))?;
+    Ok(0)
+}
+
+/// Refuses NumPy in a build without the oracle.
+#[cfg(feature = "oracle")]
+fn numpy_backend(what: &str) -> Result<(), Fatal> {
+    let _ = what;
+    Ok(())
+}
+
+/// Refuses NumPy in a build without the oracle.
+#[cfg(not(feature = "oracle"))]
+fn numpy_backend(what: &str) -> Result<(), Fatal> {
     Err(Fatal {
         code: 2,
         message: format!(
@@ -324,7 +549,7 @@ fn numpy_backend(what: &str) -> Result<Box<dyn Backend>, Fatal> {
     })
 }
 
-/// One line describing the oracle's NumPy and Python.
+/// One line describing the oracle's NumPy and Python (in a worker).
 #[cfg(feature = "oracle")]
 fn numpy_description() -> String {
     match viewcheck_oracle::Oracle::global() {
@@ -361,47 +586,58 @@ fn write_err(e: std::io::Error) -> Fatal {
 }
 
 /// The observation line of one input line: a `format_error` for a malformed
-/// program, a `backend_error` when the backend fails.
-fn exec_line(backend: &dyn Backend, line: &str) -> String {
+/// program, a `backend_error` when the backend fails, crashes or hangs.
+fn exec_line(backend: &ProcessBackend, line: &str) -> String {
     match Program::parse(line) {
         Err(e) => Observation::rejected(e.to_string()).to_line(),
-        Ok(p) => match guarded_run(backend, &p) {
-            Ok(obs) => obs.to_line(),
-            Err(e) => serde_json::json!({"format": FORMAT_VERSION, "backend_error": e.to_string()})
-                .to_string(),
+        Ok(p) => match backend.run_json(&p.to_line()) {
+            RunOutcome::Observation(raw) => raw.get().to_string(),
+            RunOutcome::Unsupported(reason) => backend_error_line(&format!(
+                "backend `{}`: unsupported: {reason}",
+                backend.name()
+            )),
+            RunOutcome::Error(message) => {
+                backend_error_line(&format!("backend `{}` failed: {message}", backend.name()))
+            }
+            RunOutcome::Fault(fault) => {
+                backend_error_line(&format!("backend `{}`: {fault}", backend.name()))
+            }
         },
     }
 }
 
-fn exec(backend: BackendArg, file: Option<&Path>) -> Result<u8, Fatal> {
-    silence_backend_panics();
-    let backend: Box<dyn Backend> = match backend {
-        BackendArg::Strided => Box::new(StridedBackend),
-        BackendArg::Numpy => numpy_backend("`exec --backend numpy`")?,
-    };
+fn exec(backend: BackendArg, file: Option<&Path>, timeout: Duration) -> Result<u8, Fatal> {
+    let backend = process_backend(backend, timeout)?;
     let mut input = read_input(file)?;
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let mut buf = Vec::new();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     for n in 1.. {
-        buf.clear();
-        let read = input.read_until(b'\n', &mut buf).map_err(|e| {
+        let read = read_bounded_line(input.as_mut(), MAX_LINE_BYTES).map_err(|e| {
             Fatal::env(format!(
                 "cannot read line {n} of {}: {e}",
                 file.map(|p| p.display().to_string())
                     .unwrap_or_else(|| "standard input".into())
             ))
         })?;
-        if read == 0 {
-            break;
-        }
-        let observation = match std::str::from_utf8(&buf) {
-            Ok(line) if line.trim().is_empty() => continue,
-            Ok(line) => exec_line(backend.as_ref(), line.trim_end_matches(['\n', '\r'])),
-            Err(e) => Observation::rejected(format!("invalid JSON: the line is not UTF-8 ({e})"))
-                .to_line(),
+        let observation = match read {
+            BoundedLine::Eof => break,
+            BoundedLine::TooLong { len } => Observation::rejected(format!(
+                "the line is {len} bytes long, over the limit of {MAX_LINE_BYTES} bytes (2^24)"
+            ))
+            .to_line(),
+            BoundedLine::Line(buf) => match std::str::from_utf8(&buf) {
+                Ok(line) if line.trim().is_empty() => continue,
+                Ok(line) => exec_line(&backend, line.trim_end_matches('\r')),
+                Err(e) => {
+                    Observation::rejected(format!("invalid JSON: the line is not UTF-8 ({e})"))
+                        .to_line()
+                }
+            },
         };
         writeln!(out, "{observation}").map_err(write_err)?;
+        // Each answer is out before the next program runs: a reader sees
+        // every finished line even if a later program hangs.
+        out.flush().map_err(write_err)?;
     }
     out.flush().map_err(write_err)?;
     Ok(0)
@@ -420,20 +656,24 @@ fn rate(n: u64, t: Duration) -> String {
     }
 }
 
-fn check(config: Config, quiet: bool) -> Result<u8, Fatal> {
+fn check(config: Config, quiet: bool, in_process: bool) -> Result<u8, Fatal> {
+    numpy_backend("`check`")?;
+    viewcheck::supervise::catch_interrupts();
     let started = Instant::now();
-    let numpy = numpy_backend("`check`")?;
-    let startup = started.elapsed();
-    let strided = StridedBackend;
-    out!(
-        "viewcheck check: {} cases, seed {}, level {}, {} vs {} ({})",
-        config.cases,
-        config.seed,
-        config.level,
-        strided.name(),
-        numpy.name(),
-        numpy_description()
-    );
+    let command = WorkerCommand::this_executable(&["check-worker"])
+        .map_err(|e| Fatal::env(format!("cannot find the viewcheck executable: {e}")))?;
+    let mut startup = Duration::ZERO;
+    let mut oracle = String::new();
+    let mut on_start = |description: &str| {
+        startup = started.elapsed();
+        oracle = description.to_string();
+        out!(
+            "viewcheck check: {} cases, seed {}, level {}, strided vs numpy ({description})",
+            config.cases,
+            config.seed,
+            config.level,
+        );
+    };
     let mut last = Instant::now();
     let mut progress = |p: Progress| {
         if quiet {
@@ -454,35 +694,55 @@ fn check(config: Config, quiet: bool) -> Result<u8, Fatal> {
             );
         }
     };
-    let report = campaign::run(&config, numpy.as_ref(), &strided, &mut progress);
-    print_report(&report, startup, quiet);
-    Ok(if report.failures.is_empty() { 0 } else { 1 })
+    let report = if in_process {
+        let (numpy, _) = in_process_numpy()?;
+        on_start(&numpy_description());
+        campaign::run(&config, numpy.as_ref(), &StridedBackend, &mut progress)
+    } else {
+        campaign::supervisor::run_supervised(&config, &command, &mut on_start, &mut progress)
+            .map_err(|e| start_failure("numpy", &e))?
+    };
+    print_report(&report, startup, &oracle, quiet);
+    let unwritten = report.failures.iter().any(|f| f.write_error.is_some());
+    Ok(match report.interrupted {
+        Some(sig) => (128 + sig) as u8,
+        None if unwritten => 3,
+        None if report.failures.is_empty() => 0,
+        None => 1,
+    })
 }
 
-fn print_report(r: &Report, startup: Duration, quiet: bool) {
-    let divergences = r
-        .failures
-        .iter()
-        .filter(|f| f.kind == campaign::FailureKind::Divergence)
-        .count();
+fn print_report(r: &Report, startup: Duration, oracle: &str, quiet: bool) {
+    let count = |pred: &dyn Fn(&campaign::FailureKind) -> bool| {
+        r.failures.iter().filter(|f| pred(&f.kind)).count()
+    };
+    use campaign::FailureKind as K;
     out!();
     out!("== summary ==");
     out!(
         "cases:        {} run of {}{}",
         r.cases_run,
         r.config.cases,
-        if r.stopped_early {
+        if let Some(sig) = r.interrupted {
+            format!(
+                " (interrupted by {})",
+                if sig == 15 { "SIGTERM" } else { "SIGINT" }
+            )
+        } else if r.stopped_early {
             format!(" (stopped after --max-failures {})", r.config.max_failures)
         } else {
             String::new()
         }
     );
     out!(
-        "failures:     {} ({} divergence(s) at level {}, {} backend error(s) or generator bug(s))",
+        "failures:     {} ({} divergence(s) at level {}, {} backend error(s), {} crash(es), {} timeout(s), {} generator bug(s))",
         r.failures.len(),
-        divergences,
+        count(&|k| *k == K::Divergence),
         r.config.level,
-        r.failures.len() - divergences
+        count(&|k| matches!(k, K::BackendError { .. })),
+        count(&|k| matches!(k, K::Crash { .. })),
+        count(&|k| matches!(k, K::Timeout { .. })),
+        count(&|k| *k == K::Generator),
     );
     out!(
         "throughput:   {} programs/s overall ({:.2}s wall: {:.2}s generating, {:.2}s shrinking)",
@@ -504,9 +764,9 @@ fn print_report(r: &Report, startup: Duration, quiet: bool) {
         r.got_time.as_secs_f64()
     );
     out!(
-        "oracle:       {} (start-up {:.2}s)",
-        numpy_description(),
-        startup.as_secs_f64()
+        "oracle:       {oracle} (start-up {:.2}s; {} worker restart(s) after crashes or timeouts)",
+        startup.as_secs_f64(),
+        r.restarts
     );
     if !quiet {
         out!();
@@ -545,10 +805,16 @@ fn print_report(r: &Report, startup: Duration, quiet: bool) {
             out!("  {d}");
         }
         match (&f.reproducer, &f.write_error) {
-            (Some(p), _) => {
+            (Some(p), None) => {
                 out!("reproducer:   {}", p.display());
                 out!("rerun:        cargo run --release -- diff {}", p.display());
                 out!("              (or: viewcheck diff {})", p.display());
+            }
+            (Some(p), Some(e)) => {
+                out!(
+                    "reproducer:   {} (the shrunk version could NOT be written: {e})",
+                    p.display()
+                );
             }
             (None, Some(e)) => out!("reproducer NOT written: {e}"),
             (None, None) => {}
@@ -573,14 +839,36 @@ fn print_report(r: &Report, startup: Duration, quiet: bool) {
             out!("{} case(s) [{}]: {sig}", cases.len(), shown.join(", "));
         }
         out!();
+        let unwritten: Vec<String> = r
+            .failures
+            .iter()
+            .filter(|f| f.write_error.is_some())
+            .map(|f| f.case.to_string())
+            .collect();
+        let dir = r
+            .config
+            .failures_dir
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|| "(none written)".into());
+        if unwritten.is_empty() {
+            out!(
+                "FAILED: {} failure(s); reproducers in {dir}",
+                r.failures.len()
+            );
+        } else {
+            out!(
+                "FAILED: {} failure(s); reproducers in {dir}, but NOT all written: case(s) {} (see above)",
+                r.failures.len(),
+                unwritten.join(", ")
+            );
+        }
+    } else if r.interrupted.is_some() {
+        out!();
         out!(
-            "FAILED: {} failure(s); reproducers in {}",
-            r.failures.len(),
-            r.config
-                .failures_dir
-                .as_ref()
-                .map(|d| d.display().to_string())
-                .unwrap_or_else(|| "(none written)".into())
+            "INTERRUPTED: no divergence at level {} in the {} case(s) that ran",
+            r.config.level,
+            r.cases_run
         );
     } else {
         out!();
@@ -595,36 +883,61 @@ fn print_report(r: &Report, startup: Duration, quiet: bool) {
 /// One program of a file: its line number and the parse result.
 type Numbered = (usize, Result<Program, String>);
 
-/// The programs of a file: one JSON document, or JSON Lines.
+/// The programs of a file: one JSON document, or JSON Lines (each line at
+/// most [`MAX_LINE_BYTES`] long; a document only if the whole file is).
 fn read_programs(path: &Path) -> Result<Vec<Numbered>, Fatal> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         Fatal::env(format!(
             "cannot read {}: {e}\nFix: pass a file of programs (JSON Lines or one JSON document), e.g. a reproducer from target/viewcheck-failures/.",
             path.display()
         ))
-    })?;
-    if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) {
-        return Ok(vec![(
-            1,
-            Program::from_json(&doc).map_err(|e| e.to_string()),
-        )]);
+    };
+    let len = std::fs::metadata(path).map_err(cannot)?.len();
+    if len <= MAX_LINE_BYTES as u64 {
+        let text = std::fs::read_to_string(path).map_err(cannot)?;
+        if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) {
+            return Ok(vec![(
+                1,
+                Program::from_json(&doc).map_err(|e| e.to_string()),
+            )]);
+        }
     }
-    Ok(text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, Program::parse(l).map_err(|e| e.to_string())))
-        .collect())
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut input = std::io::BufReader::new(file);
+    let mut programs = Vec::new();
+    for n in 1.. {
+        match read_bounded_line(&mut input, MAX_LINE_BYTES).map_err(cannot)? {
+            BoundedLine::Eof => break,
+            BoundedLine::TooLong { len } => programs.push((
+                n,
+                Err(format!(
+                    "the line is {len} bytes long, over the limit of {MAX_LINE_BYTES} bytes (2^24)"
+                )),
+            )),
+            BoundedLine::Line(l) => {
+                let line = String::from_utf8_lossy(&l);
+                if !line.trim().is_empty() {
+                    programs.push((
+                        n,
+                        Program::parse(line.trim_end()).map_err(|e| e.to_string()),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(programs)
 }
 
-fn diff(path: &Path, level: Level, show: bool) -> Result<u8, Fatal> {
+fn diff(path: &Path, level: Level, show: bool, timeout: Duration) -> Result<u8, Fatal> {
     silence_backend_panics();
     let programs = read_programs(path)?;
     if programs.is_empty() {
         return Err(Fatal::env(format!("{} holds no programs", path.display())));
     }
-    let numpy = numpy_backend("`diff`")?;
-    let strided = StridedBackend;
+    let numpy = process_backend(BackendArg::Numpy, timeout)?;
+    let strided = process_backend(BackendArg::Strided, timeout)?;
+    let numpy: &dyn Backend = &numpy;
+    let strided: &dyn Backend = &strided;
     let (mut differing, mut invalid) = (0usize, 0usize);
     for (line, program) in &programs {
         let program = match program {
@@ -640,8 +953,8 @@ fn diff(path: &Path, level: Level, show: bool) -> Result<u8, Fatal> {
             .as_deref()
             .map(|n| format!(" ({n})"))
             .unwrap_or_default();
-        let e = guarded_run(numpy.as_ref(), program);
-        let g = guarded_run(&strided, program);
+        let e = guarded_run(numpy, program);
+        let g = guarded_run(strided, program);
         let diffs = match (&e, &g) {
             (Ok(e), Ok(g)) => compare(e, g, level),
             _ => {
@@ -681,7 +994,7 @@ fn diff(path: &Path, level: Level, show: bool) -> Result<u8, Fatal> {
             numpy.name(),
             strided.name()
         );
-        match first_divergent_step(program, numpy.as_ref(), &strided, level) {
+        match first_divergent_step(program, numpy, strided, level) {
             Some(k) => out!(
                 "  first divergent step: steps[{k}] {}",
                 program.to_json()["steps"][k]
@@ -731,7 +1044,7 @@ fn replay(backend: BackendArg, level: Level, dir: &Path, verbose: bool) -> Resul
     let corpus = load_corpus(dir)?;
     let backend: Box<dyn Backend> = match backend {
         BackendArg::Strided => Box::new(StridedBackend),
-        BackendArg::Numpy => numpy_backend("`replay --backend numpy`")?,
+        BackendArg::Numpy => Box::new(process_backend(BackendArg::Numpy, DEFAULT_TIMEOUT)?),
     };
     let started = Instant::now();
     let results = viewcheck::corpus::replay(&corpus, backend.as_ref(), level);
@@ -775,9 +1088,8 @@ fn replay(backend: BackendArg, level: Level, dir: &Path, verbose: bool) -> Resul
 fn record(all: bool, ids: &[String], dir: &Path) -> Result<u8, Fatal> {
     use viewcheck::corpus::filter;
     let mut corpus = load_corpus(dir)?;
-    let oracle = viewcheck::backend::NumpyBackend::new()
-        .map_err(|e| Fatal::env(format!("cannot start the NumPy oracle.\n{}", e.message)))?;
-    let version = oracle.numpy_version();
+    let oracle = process_backend(BackendArg::Numpy, DEFAULT_TIMEOUT)?;
+    let version = oracle.implementation().version;
     let by_ids = filter::ids(ids);
     let filter: &dyn Fn(&viewcheck::corpus::Case) -> bool = if all {
         &filter::all
@@ -814,15 +1126,14 @@ fn record(all: bool, ids: &[String], dir: &Path) -> Result<u8, Fatal> {
 
 #[cfg(not(feature = "oracle"))]
 fn record(_all: bool, _ids: &[String], _dir: &Path) -> Result<u8, Fatal> {
-    numpy_backend("`record`").map(|_| 0)
+    numpy_backend("`record`").map(|_| 3)
 }
 
 #[cfg(feature = "oracle")]
 fn verify(dir: &Path) -> Result<u8, Fatal> {
     let corpus = load_corpus(dir)?;
-    let oracle = viewcheck::backend::NumpyBackend::new()
-        .map_err(|e| Fatal::env(format!("cannot start the NumPy oracle.\n{}", e.message)))?;
-    let version = oracle.numpy_version();
+    let oracle = process_backend(BackendArg::Numpy, DEFAULT_TIMEOUT)?;
+    let version = oracle.implementation().version;
     let started = Instant::now();
     let drift = viewcheck::corpus::verify(&corpus, &oracle, &version);
     for d in &drift {
@@ -842,7 +1153,7 @@ fn verify(dir: &Path) -> Result<u8, Fatal> {
 
 #[cfg(not(feature = "oracle"))]
 fn verify(_dir: &Path) -> Result<u8, Fatal> {
-    numpy_backend("`verify`").map(|_| 0)
+    numpy_backend("`verify`").map(|_| 3)
 }
 
 fn import_crash(
@@ -862,8 +1173,8 @@ fn import_crash(
         ArtifactArg::Bytes => ArtifactKind::GeneratorBytes,
         ArtifactArg::Program => ArtifactKind::ProgramJson,
     };
-    let numpy = numpy_backend("`import-crash`")?;
-    let imported = import_crash(&bytes, kind, Some(numpy.as_ref())).map_err(|e| Fatal {
+    let numpy = process_backend(BackendArg::Numpy, DEFAULT_TIMEOUT)?;
+    let imported = import_crash(&bytes, kind, Some(&numpy)).map_err(|e| Fatal {
         code: 1,
         message: format!("cannot import {}: {e}", artifact.display()),
     })?;

@@ -19,16 +19,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::backend::panic_message;
-use crate::backend::{Backend, BackendError};
-use crate::compare::{
-    compare, first_divergent_step, guarded_run, silence_backend_panics, Difference, Level,
+use crate::compare::{Difference, Level};
+use crate::format::{Program, StepOutcome, OPS};
+
+mod engine;
+pub mod supervisor;
+pub mod wire;
+
+pub use engine::{
+    reproducer_path, run, run_with, write_reproducer, CaseRunner, CaseTimes, Event, Shrinker, Tally,
 };
-use crate::format::{Observation, Program, StepOutcome, OPS};
 
 /// The default seed of `check` (printed, so any run can be repeated).
 pub const DEFAULT_SEED: u64 = 20_240_611;
@@ -51,6 +54,9 @@ pub struct Config {
     pub failures_dir: Option<PathBuf>,
     /// The program generator's knobs (used by [`run`]).
     pub generator: crate::generate::GenConfig,
+    /// Time limit of one program on one backend (and of one step of
+    /// shrinking) when the campaign runs in worker processes.
+    pub timeout: Duration,
 }
 
 impl Default for Config {
@@ -62,6 +68,7 @@ impl Default for Config {
             max_failures: 10,
             failures_dir: Some(PathBuf::from(DEFAULT_FAILURES_DIR)),
             generator: crate::generate::GenConfig::default(),
+            timeout: crate::protocol::DEFAULT_TIMEOUT,
         }
     }
 }
@@ -79,6 +86,20 @@ pub enum FailureKind {
     /// The generator panicked or produced a program that does not validate
     /// (a bug of the generator, not of a backend).
     Generator,
+    /// The process running a backend died on the program (a segfault, an
+    /// abort, a panic outside the backend's guard).
+    Crash {
+        /// The backend that was running.
+        backend: String,
+    },
+    /// A backend did not finish the program within the time limit.
+    Timeout {
+        /// The backend that was running.
+        backend: String,
+    },
+    /// The campaign was interrupted (SIGINT/SIGTERM) during the case; not a
+    /// finding, never stored in a report.
+    Interrupted,
 }
 
 impl std::fmt::Display for FailureKind {
@@ -87,6 +108,9 @@ impl std::fmt::Display for FailureKind {
             FailureKind::Divergence => f.write_str("divergence"),
             FailureKind::BackendError { backend } => write!(f, "backend error ({backend})"),
             FailureKind::Generator => f.write_str("generator bug"),
+            FailureKind::Crash { backend } => write!(f, "crash ({backend})"),
+            FailureKind::Timeout { backend } => write!(f, "timeout ({backend})"),
+            FailureKind::Interrupted => f.write_str("interrupted"),
         }
     }
 }
@@ -117,6 +141,27 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure of `original`, not shrunk, located or saved yet.
+    pub fn new(
+        seed: u64,
+        case: u64,
+        kind: FailureKind,
+        original: Program,
+        diffs: Vec<Difference>,
+    ) -> Failure {
+        Failure {
+            seed,
+            case,
+            kind,
+            shrunk: original.clone(),
+            original,
+            diffs,
+            first_step: None,
+            reproducer: None,
+            write_error: None,
+        }
+    }
+
     /// A short description that failures of the same bug tend to share: the
     /// kind, the op and index kinds of the first divergent step, and the
     /// differing places with names and positions blanked out (step outcomes
@@ -216,6 +261,10 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// Whether `max_failures` stopped the campaign early.
     pub stopped_early: bool,
+    /// The signal (SIGINT 2, SIGTERM 15) that interrupted the campaign.
+    pub interrupted: Option<i32>,
+    /// How many times a worker process was replaced after a crash or hang.
+    pub restarts: u64,
     /// Outcome counts by op and by `op[index kind]`.
     pub by_kind: BTreeMap<String, OutcomeCounts>,
     /// Time spent inside the expected backend's runs (first run of each case).
@@ -240,6 +289,26 @@ fn per_second(n: u64, t: Duration) -> f64 {
 }
 
 impl Report {
+    /// A report of nothing run yet.
+    pub fn empty(config: &Config, expected_name: &str, got_name: &str) -> Report {
+        Report {
+            config: config.clone(),
+            expected_name: expected_name.to_string(),
+            got_name: got_name.to_string(),
+            cases_run: 0,
+            failures: Vec::new(),
+            stopped_early: false,
+            interrupted: None,
+            restarts: 0,
+            by_kind: BTreeMap::new(),
+            expected_time: Duration::ZERO,
+            got_time: Duration::ZERO,
+            generate_time: Duration::ZERO,
+            shrink_time: Duration::ZERO,
+            total_time: Duration::ZERO,
+        }
+    }
+
     /// Programs per second over the whole campaign.
     pub fn programs_per_second(&self) -> f64 {
         per_second(self.cases_run, self.total_time)
@@ -333,304 +402,14 @@ impl Report {
     }
 }
 
-/// The program with a name and note that say where it came from.
-fn labelled(program: &Program, name: String, note: String) -> Program {
-    Program {
-        name: Some(name),
-        note: Some(note),
-        steps: program.steps.clone(),
-    }
-}
-
-/// Whether a program survives a round trip through the validator.
-fn is_valid(program: &Program) -> bool {
-    Program::from_json(&program.to_json()).is_ok()
-}
-
-/// Both backends' results on one program.
-struct Classified {
-    /// The expected backend's observation, if it produced one.
-    expected: Option<Observation>,
-    /// The failure, if any, with its differences.
-    failure: Option<(FailureKind, Vec<Difference>)>,
-    /// Time inside the expected backend.
-    expected_time: Duration,
-    /// Time inside the tested backend.
-    got_time: Duration,
-}
-
-/// Runs both backends on `program` and classifies the result.
-fn classify(
-    program: &Program,
-    expected: &dyn Backend,
-    got: &dyn Backend,
-    level: Level,
-) -> Classified {
-    let t = Instant::now();
-    let e = guarded_run(expected, program);
-    let expected_time = t.elapsed();
-    let t = Instant::now();
-    let g = guarded_run(got, program);
-    let got_time = t.elapsed();
-    let failure = match (&e, &g) {
-        (Ok(e), Ok(g)) => {
-            let d = compare(e, g, level);
-            (!d.is_empty()).then_some((FailureKind::Divergence, d))
-        }
-        (Err(err), _) | (Ok(_), Err(err)) => Some((
-            FailureKind::BackendError {
-                backend: err.backend.clone(),
-            },
-            vec![backend_diff(&e, &g)],
-        )),
-    };
-    Classified {
-        expected: e.ok(),
-        failure,
-        expected_time,
-        got_time,
-    }
-}
-
-fn backend_diff(
-    e: &Result<Observation, BackendError>,
-    g: &Result<Observation, BackendError>,
-) -> Difference {
-    let show = |r: &Result<Observation, BackendError>| match r {
-        Ok(_) => "an observation".to_string(),
-        Err(err) => format!("backend error: {}", err.message),
-    };
-    Difference {
-        path: "backend".into(),
-        expected: show(e),
-        got: show(g),
-    }
-}
-
-/// Whether `program` still fails the way `kind` says.
-fn still_fails(
-    program: &Program,
-    kind: &FailureKind,
-    expected: &dyn Backend,
-    got: &dyn Backend,
-    level: Level,
-) -> bool {
-    if !is_valid(program) {
-        return false;
-    }
-    match kind {
-        FailureKind::Divergence => {
-            match (guarded_run(expected, program), guarded_run(got, program)) {
-                (Ok(e), Ok(g)) => !compare(&e, &g, level).is_empty(),
-                _ => false,
-            }
-        }
-        FailureKind::BackendError { backend } => {
-            let b = if backend == expected.name() {
-                expected
-            } else {
-                got
-            };
-            guarded_run(b, program).is_err()
-        }
-        FailureKind::Generator => false,
-    }
-}
-
-/// Writes a reproducer: the shrunk program on the first line, the original on
-/// the second (just the original before shrinking). The file is replaced
-/// atomically, so a killed process leaves either version, never half of one.
-pub fn write_reproducer(dir: &Path, failure: &Failure) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join(format!("seed{}-case{}.jsonl", failure.seed, failure.case));
-    let tmp = dir.join(format!(
-        ".seed{}-case{}.jsonl.tmp",
-        failure.seed, failure.case
-    ));
-    let mut text = String::new();
-    if failure.shrunk != failure.original {
-        text.push_str(&failure.shrunk.to_line());
-        text.push('\n');
-    }
-    text.push_str(&failure.original.to_line());
-    text.push('\n');
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, &path)?;
-    Ok(path)
-}
-
-fn save(dir: &Option<PathBuf>, failure: &mut Failure) {
-    if let Some(dir) = dir {
-        match write_reproducer(dir, failure) {
-            Ok(p) => {
-                failure.reproducer = Some(p);
-                failure.write_error = None;
-            }
-            Err(e) => failure.write_error = Some(format!("cannot write to {}: {e}", dir.display())),
-        }
-    }
-}
-
-/// A reducer: `shrink(program, still_fails)` returns a smaller program for
-/// which `still_fails` holds (or the program itself).
-pub type Shrinker<'a> = dyn FnMut(&Program, &mut dyn FnMut(&Program) -> bool) -> Program + 'a;
-
-/// Runs a campaign with the given generator and reducer.
-///
-/// `generate(seed, case)` makes the program of a case; `shrink(program,
-/// still_fails)` reduces a failing program while `still_fails` holds.
-/// `progress` is called after every case. Backend panics are caught (and
-/// silenced while running a backend), never propagated.
-pub fn run_with(
-    config: &Config,
-    expected: &dyn Backend,
-    got: &dyn Backend,
-    generate: &mut dyn FnMut(u64, u64) -> Program,
-    shrink: &mut Shrinker<'_>,
-    progress: &mut dyn FnMut(Progress),
-) -> Report {
-    silence_backend_panics();
-    let start = Instant::now();
-    let mut report = Report {
-        config: config.clone(),
-        expected_name: expected.name().to_string(),
-        got_name: got.name().to_string(),
-        cases_run: 0,
-        failures: Vec::new(),
-        stopped_early: false,
-        by_kind: BTreeMap::new(),
-        expected_time: Duration::ZERO,
-        got_time: Duration::ZERO,
-        generate_time: Duration::ZERO,
-        shrink_time: Duration::ZERO,
-        total_time: Duration::ZERO,
-    };
-    let (seed, level) = (config.seed, config.level);
-    let progress_at = |case: u64, failures: usize| Progress {
-        done: case + 1,
-        cases: config.cases,
-        failures,
-        elapsed: start.elapsed(),
-    };
-    for case in 0..config.cases {
-        if config.max_failures > 0 && report.failures.len() >= config.max_failures {
-            report.stopped_early = true;
-            break;
-        }
-        report.cases_run += 1;
-        let t = Instant::now();
-        let generated = catch_unwind(AssertUnwindSafe(|| generate(seed, case)));
-        report.generate_time += t.elapsed();
-        let problem = match &generated {
-            Err(payload) => Some(format!(
-                "the generator panicked: {}",
-                panic_message(payload.as_ref())
-            )),
-            Ok(p) => Program::from_json(&p.to_json())
-                .err()
-                .map(|e| format!("an invalid program: {e}")),
-        };
-        let program = labelled(
-            &generated.unwrap_or_default(),
-            format!("seed{seed}-case{case}"),
-            format!("viewcheck check --seed {seed}: case {case}"),
-        );
-        if let Some(problem) = problem {
-            let mut f = Failure {
-                seed,
-                case,
-                kind: FailureKind::Generator,
-                original: program.clone(),
-                shrunk: program,
-                diffs: vec![Difference {
-                    path: "program".into(),
-                    expected: "a valid format-1 program".into(),
-                    got: problem,
-                }],
-                first_step: None,
-                reproducer: None,
-                write_error: None,
-            };
-            save(&config.failures_dir, &mut f);
-            report.failures.push(f);
-            progress(progress_at(case, report.failures.len()));
-            continue;
-        }
-        let c = classify(&program, expected, got, level);
-        report.expected_time += c.expected_time;
-        report.got_time += c.got_time;
-        if let Some(obs) = &c.expected {
-            count(&mut report.by_kind, &program, obs);
-        }
-        if let Some((kind, diffs)) = c.failure {
-            let t = Instant::now();
-            let mut f = Failure {
-                seed,
-                case,
-                kind: kind.clone(),
-                original: program.clone(),
-                shrunk: program.clone(),
-                diffs,
-                first_step: None,
-                reproducer: None,
-                write_error: None,
-            };
-            // Save the original before anything else can go wrong.
-            save(&config.failures_dir, &mut f);
-            let mut pred = |p: &Program| still_fails(p, &kind, expected, got, level);
-            let shrunk = catch_unwind(AssertUnwindSafe(|| shrink(&program, &mut pred)));
-            // Keep the shrunk program only if the reducer did not panic and
-            // it really still fails.
-            let shrunk = match shrunk {
-                Ok(s) if still_fails(&s, &kind, expected, got, level) => s,
-                _ => program.clone(),
-            };
-            if let Some((_, d)) = classify(&shrunk, expected, got, level).failure {
-                f.diffs = d;
-            }
-            f.first_step = first_divergent_step(&shrunk, expected, got, level);
-            let mut note = format!(
-                "viewcheck check --seed {seed}: case {case}, shrunk; {kind} at level {level}"
-            );
-            if let Some(k) = f.first_step {
-                let _ = write!(note, "; first divergent step {k}");
-            }
-            if let Some(d) = f.diffs.first() {
-                let _ = write!(note, "; {d}");
-            }
-            f.shrunk = labelled(&shrunk, format!("seed{seed}-case{case}-shrunk"), note);
-            save(&config.failures_dir, &mut f);
-            report.shrink_time += t.elapsed();
-            report.failures.push(f);
-        }
-        progress(progress_at(case, report.failures.len()));
-    }
-    report.total_time = start.elapsed();
-    report
-}
-
-/// Runs the campaign with the project's generator
-/// ([`program_for_case`](crate::generate::program_for_case) with
-/// `config.generator`) and reducer
-/// ([`shrink`](crate::shrink::shrink)).
-pub fn run(
-    config: &Config,
-    expected: &dyn Backend,
-    got: &dyn Backend,
-    progress: &mut dyn FnMut(Progress),
-) -> Report {
-    let gen_config = config.generator.clone();
-    let mut generate =
-        |seed: u64, case: u64| crate::generate::program_for_case(seed, case, &gen_config);
-    let mut shrink =
-        |p: &Program, pred: &mut dyn FnMut(&Program) -> bool| crate::shrink::shrink(p, pred);
-    run_with(config, expected, got, &mut generate, &mut shrink, progress)
-}
-
 /// Counts each step under its op (`index`) and, for indexing ops, once
 /// more under every index kind it uses (`index[mask]`, `index[slice]`, ...).
-fn count(by_kind: &mut BTreeMap<String, OutcomeCounts>, program: &Program, obs: &Observation) {
-    for (step, record) in program.steps.iter().zip(&obs.steps) {
+fn count_outcomes(
+    by_kind: &mut BTreeMap<String, OutcomeCounts>,
+    program: &Program,
+    outcomes: &[StepOutcome],
+) {
+    for (step, outcome) in program.steps.iter().zip(outcomes) {
         let mut labels = vec![step.op().to_string()];
         labels.extend(
             step.index_kinds()
@@ -639,7 +418,7 @@ fn count(by_kind: &mut BTreeMap<String, OutcomeCounts>, program: &Program, obs: 
         );
         for label in labels {
             let c = by_kind.entry(label).or_default();
-            match &record.outcome {
+            match outcome {
                 StepOutcome::Ok { .. } => c.ok += 1,
                 StepOutcome::Error(class) => *c.errors.entry(class.clone()).or_default() += 1,
                 StepOutcome::Skipped => c.skipped += 1,

@@ -1,0 +1,579 @@
+//! The implementation protocol, version 1: how viewcheck talks to a backend
+//! that runs in another process (its own NumPy worker, its strided worker,
+//! or an implementation under test in any language).
+//!
+//! JSON Lines over the child's standard input and output, one message per
+//! line, each an object with a `type`:
+//!
+//! | from | message |
+//! |---|---|
+//! | harness | `{"type": "start", "protocol": 1}` |
+//! | implementation | `{"type": "started", "protocol": 1, "implementation": {"name": ..., "version": ..., "language": ...}, "capabilities": {...}}` |
+//! | harness | `{"type": "run", "seq": 7, "program": PROGRAM}` |
+//! | implementation | `{"type": "result", "seq": 7, "observation": OBSERVATION}` |
+//! | implementation | `{"type": "unsupported", "seq": 7, "reason": "..."}` |
+//! | implementation | `{"type": "error", "seq": 7, "message": "..."}` |
+//! | harness | `{"type": "stop"}` |
+//!
+//! The harness waits for each answer with a deadline ([`ProcessBackend`]);
+//! a child that dies or hangs is reported as a crash or timeout of that one
+//! program and replaced by a fresh one before the next.
+
+use std::cell::RefCell;
+use std::ffi::OsString;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::backend::{Backend, BackendError};
+use crate::format::{Observation, Program, FORMAT_VERSION, MAX_LINE_BYTES};
+use crate::supervise::{last_lines, read_bounded_line, BoundedLine, Fault, Worker};
+
+/// The protocol version this viewcheck speaks.
+pub const PROTOCOL_VERSION: u64 = 1;
+
+/// The longest message line either side may send: an observation of a
+/// program within format 1's budget fits with room to spare.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 28;
+
+/// Default deadline for one program.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Deadline for the handshake: a first start may install NumPy.
+pub const START_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// Who answers: the `implementation` object of `started`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Implementation {
+    /// Its name, e.g. `numpy`, `ndarray`.
+    pub name: String,
+    /// Its version.
+    #[serde(default)]
+    pub version: String,
+    /// The language it is written in.
+    #[serde(default)]
+    pub language: String,
+}
+
+/// A message to an implementation.
+#[derive(Debug)]
+pub enum Request {
+    /// The handshake.
+    Start {
+        /// The harness's protocol version.
+        protocol: u64,
+    },
+    /// Run one program.
+    Run {
+        /// Sequence number, echoed in the answer.
+        seq: u64,
+        /// The program (format 1).
+        program: Box<RawValue>,
+    },
+    /// End.
+    Stop,
+}
+
+/// A message from an implementation.
+#[derive(Debug)]
+pub enum Response {
+    /// The answer to `start`.
+    Started {
+        /// The implementation's protocol version.
+        protocol: u64,
+        /// Who it is.
+        implementation: Implementation,
+        /// What it supports (see docs/PROTOCOL.md).
+        capabilities: Option<Box<RawValue>>,
+    },
+    /// The observation of a program.
+    Result {
+        /// The `seq` of the request.
+        seq: u64,
+        /// The observation (format 1).
+        observation: Box<RawValue>,
+    },
+    /// The implementation cannot express this program.
+    Unsupported {
+        /// The `seq` of the request.
+        seq: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The implementation failed to run the program at all.
+    Error {
+        /// The `seq` of the request.
+        seq: u64,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Every field any message has; a flat struct because serde's tagged enums
+/// cannot carry borrowed raw JSON.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    protocol: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    program: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    implementation: Option<Implementation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    capabilities: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    observation: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+fn need<T>(v: Option<T>, kind: &str, field: &str) -> Result<T, String> {
+    v.ok_or_else(|| format!("a `{kind}` message without `{field}`"))
+}
+
+impl Request {
+    /// Reads a request line.
+    pub fn parse(line: &[u8]) -> Result<Request, String> {
+        let w: Wire = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+        let k = w.kind.as_str();
+        Ok(match k {
+            "start" => Request::Start {
+                protocol: need(w.protocol, k, "protocol")?,
+            },
+            "run" => Request::Run {
+                seq: need(w.seq, k, "seq")?,
+                program: need(w.program, k, "program")?,
+            },
+            "stop" => Request::Stop,
+            other => return Err(format!("unknown request type `{other}`")),
+        })
+    }
+}
+
+impl Response {
+    /// Reads a response line.
+    pub fn parse(line: &str) -> Result<Response, String> {
+        let w: Wire = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let k = w.kind.as_str();
+        Ok(match k {
+            "started" => Response::Started {
+                protocol: need(w.protocol, k, "protocol")?,
+                implementation: need(w.implementation, k, "implementation")?,
+                capabilities: w.capabilities,
+            },
+            "result" => Response::Result {
+                seq: need(w.seq, k, "seq")?,
+                observation: need(w.observation, k, "observation")?,
+            },
+            "unsupported" => Response::Unsupported {
+                seq: need(w.seq, k, "seq")?,
+                reason: need(w.reason, k, "reason")?,
+            },
+            "error" => Response::Error {
+                seq: need(w.seq, k, "seq")?,
+                message: need(w.message, k, "message")?,
+            },
+            other => return Err(format!("unknown response type `{other}`")),
+        })
+    }
+
+    /// The response as one JSON line (without the newline).
+    pub fn to_line(self) -> String {
+        let w = match self {
+            Response::Started {
+                protocol,
+                implementation,
+                capabilities,
+            } => Wire {
+                kind: "started".into(),
+                protocol: Some(protocol),
+                implementation: Some(implementation),
+                capabilities,
+                ..Wire::default()
+            },
+            Response::Result { seq, observation } => Wire {
+                kind: "result".into(),
+                seq: Some(seq),
+                observation: Some(observation),
+                ..Wire::default()
+            },
+            Response::Unsupported { seq, reason } => Wire {
+                kind: "unsupported".into(),
+                seq: Some(seq),
+                reason: Some(reason),
+                ..Wire::default()
+            },
+            Response::Error { seq, message } => Wire {
+                kind: "error".into(),
+                seq: Some(seq),
+                message: Some(message),
+                ..Wire::default()
+            },
+        };
+        serde_json::to_string(&w).unwrap_or_default()
+    }
+}
+
+/// Serves the protocol on `input`/`output` with an in-process backend:
+/// what `viewcheck worker` runs. Returns when `stop` arrives or the input
+/// ends.
+pub fn serve(
+    backend: &dyn Backend,
+    implementation: &Implementation,
+    input: &mut dyn BufRead,
+    output: &mut dyn Write,
+) -> std::io::Result<()> {
+    loop {
+        let line = match read_bounded_line(input, MAX_MESSAGE_BYTES)? {
+            BoundedLine::Eof => return Ok(()),
+            BoundedLine::TooLong { len } => {
+                return Err(std::io::Error::other(format!(
+                    "a request line of {len} bytes"
+                )))
+            }
+            BoundedLine::Line(l) => l,
+        };
+        let request = Request::parse(&line)
+            .map_err(|e| std::io::Error::other(format!("bad request: {e}")))?;
+        let response = match request {
+            Request::Stop => return Ok(()),
+            Request::Start { .. } => Response::Started {
+                protocol: PROTOCOL_VERSION,
+                implementation: implementation.clone(),
+                capabilities: None,
+            },
+            Request::Run { seq, program } => run_one(backend, seq, program.get()),
+        };
+        output.write_all(response.to_line().as_bytes())?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+    }
+}
+
+fn run_one(backend: &dyn Backend, seq: u64, program: &str) -> Response {
+    let observation = match Program::parse(program) {
+        Err(e) => Observation::rejected(e.to_string()).to_line(),
+        Ok(p) => match crate::compare::guarded_run(backend, &p) {
+            Ok(o) => o.to_line(),
+            Err(e) => {
+                return Response::Error {
+                    seq,
+                    message: e.message,
+                }
+            }
+        },
+    };
+    match RawValue::from_string(observation) {
+        Ok(observation) => Response::Result { seq, observation },
+        Err(e) => Response::Error {
+            seq,
+            message: format!("unserializable observation: {e}"),
+        },
+    }
+}
+
+/// How to start an implementation's process.
+#[derive(Clone, Debug)]
+pub struct WorkerCommand {
+    /// The executable.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// Extra environment variables.
+    pub env: Vec<(OsString, OsString)>,
+}
+
+impl WorkerCommand {
+    /// This viewcheck executable with `args` (its hidden `worker` command).
+    pub fn this_executable(args: &[&str]) -> std::io::Result<WorkerCommand> {
+        Ok(WorkerCommand {
+            program: std::env::current_exe()?,
+            args: args.iter().map(OsString::from).collect(),
+            env: Vec::new(),
+        })
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(&self.program);
+        c.args(&self.args);
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// The command line, for messages.
+    pub fn display(&self) -> String {
+        std::iter::once(self.program.display().to_string())
+            .chain(self.args.iter().map(|a| a.to_string_lossy().into_owned()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// What one program gave on a process backend.
+#[derive(Debug)]
+pub enum RunOutcome {
+    /// An observation (as the JSON text the implementation sent).
+    Observation(Box<RawValue>),
+    /// The implementation said it cannot express the program.
+    Unsupported(String),
+    /// The implementation reported a failure of its own.
+    Error(String),
+    /// It crashed, hung or broke the protocol (and was replaced).
+    Fault(Fault),
+}
+
+/// A backend in another process, supervised: each program has a deadline,
+/// and a crashed or hung process is replaced before the next program.
+pub struct ProcessBackend {
+    name: String,
+    command: WorkerCommand,
+    timeout: Duration,
+    state: RefCell<State>,
+}
+
+struct State {
+    worker: Option<Worker>,
+    implementation: Implementation,
+    seq: u64,
+    restarts: u64,
+}
+
+/// Why a process backend could not start.
+#[derive(Clone, Debug)]
+pub struct StartError {
+    /// What happened.
+    pub message: String,
+    /// The child's standard error (which often says why).
+    pub stderr: String,
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        let tail = last_lines(&self.stderr, 30);
+        if !tail.is_empty() {
+            write!(f, "\nits standard error:\n{tail}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ProcessBackend {
+    /// Starts the process and completes the handshake, so that a backend
+    /// that cannot start is known before any program runs.
+    pub fn start(
+        name: &str,
+        command: WorkerCommand,
+        timeout: Duration,
+    ) -> Result<ProcessBackend, StartError> {
+        let backend = ProcessBackend {
+            name: name.to_string(),
+            command,
+            timeout,
+            state: RefCell::new(State {
+                worker: None,
+                implementation: Implementation::default(),
+                seq: 0,
+                restarts: 0,
+            }),
+        };
+        let (worker, implementation) = backend.spawn()?;
+        {
+            let mut s = backend.state.borrow_mut();
+            s.worker = Some(worker);
+            s.implementation = implementation;
+        }
+        Ok(backend)
+    }
+
+    fn spawn(&self) -> Result<(Worker, Implementation), StartError> {
+        let mut worker = Worker::spawn(&mut self.command.command(), MAX_MESSAGE_BYTES, true)
+            .map_err(|e| StartError {
+                message: format!("cannot start `{}`: {e}", self.command.display()),
+                stderr: String::new(),
+            })?;
+        let fail = |fault: Fault| StartError {
+            message: format!(
+                "`{}` did not complete the handshake: {}",
+                self.command.display(),
+                fault.summary()
+            ),
+            stderr: fault.stderr().to_string(),
+        };
+        worker
+            .send(&format!(
+                r#"{{"type":"start","protocol":{PROTOCOL_VERSION}}}"#
+            ))
+            .map_err(fail)?;
+        let line = worker.recv(START_TIMEOUT).map_err(fail)?;
+        worker.set_echo_stderr(false);
+        match Response::parse(&line) {
+            Ok(Response::Started {
+                protocol,
+                implementation,
+                ..
+            }) if protocol == PROTOCOL_VERSION => Ok((worker, implementation)),
+            Ok(Response::Started { protocol, .. }) => Err(StartError {
+                message: format!(
+                    "`{}` speaks protocol {protocol}, this viewcheck speaks {PROTOCOL_VERSION}",
+                    self.command.display()
+                ),
+                stderr: worker.stderr_tail(),
+            }),
+            _ => Err(StartError {
+                message: format!(
+                    "`{}` answered the handshake with {}",
+                    self.command.display(),
+                    preview(&line)
+                ),
+                stderr: worker.stderr_tail(),
+            }),
+        }
+    }
+
+    /// Who answered the handshake.
+    pub fn implementation(&self) -> Implementation {
+        self.state.borrow().implementation.clone()
+    }
+
+    /// How many times the process was replaced after a fault.
+    pub fn restarts(&self) -> u64 {
+        self.state.borrow().restarts
+    }
+
+    /// The per-program deadline.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Runs one program given as JSON text.
+    pub fn run_json(&self, program: &str) -> RunOutcome {
+        let mut s = self.state.borrow_mut();
+        if s.worker.is_none() {
+            match self.spawn() {
+                Ok((w, i)) => {
+                    s.worker = Some(w);
+                    s.implementation = i;
+                    s.restarts += 1;
+                }
+                Err(e) => {
+                    return RunOutcome::Fault(Fault::Crash {
+                        status: format!("could not be restarted: {}", e.message),
+                        stderr: e.stderr,
+                    })
+                }
+            }
+        }
+        s.seq += 1;
+        let seq = s.seq;
+        let worker = s.worker.as_mut().expect("worker started above");
+        let request = format!(r#"{{"type":"run","seq":{seq},"program":{program}}}"#);
+        let answer = worker
+            .send(&request)
+            .and_then(|_| worker.recv(self.timeout));
+        let line = match answer {
+            Ok(l) => l,
+            Err(fault) => {
+                s.worker = None;
+                return RunOutcome::Fault(fault);
+            }
+        };
+        let mut bad = |what: String| {
+            let stderr = worker.stderr_tail();
+            worker.kill();
+            RunOutcome::Fault(Fault::Protocol {
+                message: what,
+                stderr,
+            })
+        };
+        let outcome = match Response::parse(&line) {
+            Ok(Response::Result {
+                seq: n,
+                observation,
+            }) if n == seq => RunOutcome::Observation(observation),
+            Ok(Response::Unsupported { seq: n, reason }) if n == seq => {
+                RunOutcome::Unsupported(reason)
+            }
+            Ok(Response::Error { seq: n, message }) if n == seq => RunOutcome::Error(message),
+            Ok(_) => bad(format!(
+                "expected the answer to run {seq}, got {}",
+                preview(&line)
+            )),
+            Err(e) => bad(format!("unreadable answer ({e}): {}", preview(&line))),
+        };
+        if matches!(outcome, RunOutcome::Fault(_)) {
+            s.worker = None;
+        }
+        outcome
+    }
+
+    /// Ends the process politely.
+    pub fn stop(&self) {
+        let mut s = self.state.borrow_mut();
+        if let Some(mut w) = s.worker.take() {
+            let _ = w.send(r#"{"type":"stop"}"#);
+            w.finish(Duration::from_secs(2));
+        }
+    }
+}
+
+impl Drop for ProcessBackend {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Backend for ProcessBackend {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn run(&self, program: &Program) -> Result<Observation, BackendError> {
+        let fail = |message: String| BackendError {
+            backend: self.name.clone(),
+            message,
+        };
+        match self.run_json(&program.to_line()) {
+            RunOutcome::Observation(raw) => {
+                let value: serde_json::Value = serde_json::from_str(raw.get())
+                    .map_err(|e| fail(format!("unreadable observation: {e}")))?;
+                Observation::from_json(&value)
+                    .map_err(|e| fail(format!("invalid observation: {e}")))
+            }
+            RunOutcome::Unsupported(reason) => Err(fail(format!("unsupported: {reason}"))),
+            RunOutcome::Error(message) => Err(fail(message)),
+            RunOutcome::Fault(fault) => Err(fail(fault.to_string())),
+        }
+    }
+}
+
+/// The first 200 characters of a line, for messages.
+fn preview(line: &str) -> String {
+    let mut p: String = line.chars().take(200).collect();
+    if p.len() < line.len() {
+        p.push_str("...");
+    }
+    format!("`{p}`")
+}
+
+/// The `backend_error` line `exec` prints for a program that a backend could
+/// not run.
+pub fn backend_error_line(message: &str) -> String {
+    serde_json::json!({"format": FORMAT_VERSION, "backend_error": message}).to_string()
+}
+
+/// Line limit for programs read by the commands (re-exported for them).
+pub const MAX_PROGRAM_LINE: usize = MAX_LINE_BYTES;
