@@ -9,3 +9,4 @@ mod differential;
 mod format;
 mod generate;
 mod invariants;
+mod reliability;

@@ -1,0 +1,227 @@
+//! Faults, as docs/RELIABILITY.md promises to survive them: backends that
+//! crash, hang or abort (injected with `VIEWCHECK_INJECT_FAULT` into the
+//! worker processes), signals, a closed standard output, unwritable
+//! reproducer directories, bad generator knobs. Each test runs the real
+//! binary the way a user does.
+
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn viewcheck() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_viewcheck"));
+    c.env_remove("VIEWCHECK_INJECT_FAULT");
+    c
+}
+
+fn run(c: &mut Command, stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("viewcheck runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("viewcheck-rel-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+const GOOD: &str = r#"{"format": 1, "steps": [{"op": "array", "out": "a", "shape": [2, 3]}, {"op": "transpose", "out": "t", "src": "a", "axes": null}]}"#;
+
+#[cfg(feature = "oracle")]
+#[test]
+fn a_campaign_survives_segfaults_aborts_and_hangs() {
+    let dir = temp_dir("faults");
+    let o = run(
+        viewcheck()
+            .args([
+                "check",
+                "--cases",
+                "150",
+                "--timeout",
+                "1",
+                "--max-failures",
+                "0",
+                "-q",
+            ])
+            .arg("--failures-dir")
+            .arg(&dir)
+            .env(
+                "VIEWCHECK_INJECT_FAULT",
+                "segv:numpy:23,hang:strided:31,abort:strided:37",
+            ),
+        "",
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("cases:        150 run of 150"), "{out}");
+    for kind in ["crash (numpy)", "crash (strided)", "timeout (strided)"] {
+        assert!(out.contains(kind), "no {kind} finding:\n{out}");
+    }
+    assert!(out.contains("SIGSEGV") && out.contains("SIGABRT"), "{out}");
+    // Every finding has its reproducer, and it replays the program.
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    let failures = out.matches("== failure ").count();
+    assert!(failures >= 3, "{out}");
+    assert_eq!(files.len(), failures, "{files:?}\n{out}");
+    for f in &files {
+        let name = f.file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.') && !name.ends_with(".tmp"), "{name}");
+        let text = std::fs::read_to_string(f.path()).unwrap();
+        assert!(text.contains("\"steps\""), "{name}: {text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(feature = "oracle")]
+#[test]
+fn exec_turns_a_hang_and_a_crash_into_backend_errors_and_goes_on() {
+    // Find which of a few programs the injection hits, by running them.
+    let programs: Vec<String> = (1..=12)
+        .map(|n| {
+            format!(r#"{{"format": 1, "steps": [{{"op": "array", "out": "a", "shape": [{n}]}}]}}"#)
+        })
+        .collect();
+    let input = programs.join("\n") + "\n";
+    let t = Instant::now();
+    let o = run(
+        viewcheck()
+            .args(["exec", "--backend", "strided", "--timeout", "1"])
+            .env("VIEWCHECK_INJECT_FAULT", "hang:strided:3,abort:strided:5"),
+        &input,
+    );
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 12, "{out}");
+    let timeouts = lines.iter().filter(|l| l.contains("timeout")).count();
+    let crashes = lines.iter().filter(|l| l.contains("SIGABRT")).count();
+    let ok = lines.iter().filter(|l| l.contains("\"steps\"")).count();
+    assert!(timeouts >= 1 && crashes >= 1, "{out}");
+    assert_eq!(ok + timeouts + crashes, 12, "{out}");
+    assert!(t.elapsed() < Duration::from_secs(30 + timeouts as u64));
+}
+
+#[test]
+fn a_closed_standard_output_is_an_error() {
+    for args in [&["exec", "--backend", "strided"][..], &["validate"][..]] {
+        let mut child = viewcheck()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdin.take());
+        // Stdio::null() is an open /dev/null, as `>/dev/null` is: accepted.
+        assert_eq!(child.wait().unwrap().code(), Some(0), "{args:?}");
+    }
+    // A really closed descriptor: through the shell's `>&-`.
+    let o = run(
+        Command::new("sh").arg("-c").arg(format!(
+            "echo '{GOOD}' | '{}' exec --backend strided >&-",
+            env!("CARGO_BIN_EXE_viewcheck")
+        )),
+        "",
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("standard output is closed"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn generator_knobs_out_of_range_are_usage_errors() {
+    for args in [
+        &["--max-extent", "1048577"][..],
+        &["--max-steps", "1025"][..],
+        &["--max-ndim", "33"][..],
+        &["--invalid-rate", "2"][..],
+        &["--cases", "0"][..],
+        &["--timeout", "0"][..],
+    ] {
+        let o = run(viewcheck().arg("check").args(args), "");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+    }
+}
+
+#[cfg(feature = "oracle")]
+#[test]
+fn sigint_prints_the_summary_of_what_ran() {
+    let dir = temp_dir("sigint");
+    let mut child = viewcheck()
+        .args(["check", "--cases", "100000000", "-q"])
+        .arg("--failures-dir")
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Wait for the header: the campaign is running.
+    let mut buf = [0u8; 1];
+    let mut header = Vec::new();
+    while !header.ends_with(b"\n") {
+        assert_eq!(stdout.read(&mut buf).unwrap(), 1, "check ended early");
+        header.push(buf[0]);
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(130), "{rest}");
+    assert!(
+        rest.contains("== summary ==") && rest.contains("interrupted by SIGINT"),
+        "{rest}"
+    );
+    assert!(!rest.contains("cases:        0 run"), "{rest}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(feature = "oracle")]
+#[test]
+fn an_unwritable_failures_dir_is_reported_with_status_3() {
+    let file = temp_dir("notadir");
+    std::fs::write(&file, "a file, not a directory").unwrap();
+    let o = run(
+        viewcheck()
+            .args(["check", "--cases", "40", "--timeout", "2", "-q"])
+            .arg("--failures-dir")
+            .arg(&file)
+            .env("VIEWCHECK_INJECT_FAULT", "abort:strided:7"),
+        "",
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(out.contains("reproducer NOT written"), "{out}");
+    assert!(out.contains("NOT all written"), "{out}");
+    std::fs::remove_file(&file).unwrap();
+}
