@@ -452,6 +452,16 @@ fn process_backend(backend: BackendArg, timeout: Duration) -> Result<ProcessBack
 fn start_failure(name: &str, e: &viewcheck::protocol::StartError) -> Fatal {
     let mut message = format!("cannot start the {name} backend.\n{e}");
     let stderr = &e.stderr;
+    let python_env: Vec<String> = ["PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok().map(|x| format!("{v}={x}")))
+        .collect();
+    if name == "numpy" && !python_env.is_empty() {
+        message.push_str(&format!(
+            "\nNote: this environment sets {}; the embedded Python reads it.",
+            python_env.join(", ")
+        ));
+    }
     if name == "numpy" && !stderr.contains("Fix:") {
         message.push_str(
             "\nFix: the embedded Python could not start or import NumPy. Check PYTHONHOME, \
@@ -515,11 +525,10 @@ fn in_process_numpy() -> Result<(Box<dyn Backend>, viewcheck::protocol::Implemen
 fn serve_check_worker() -> Result<u8, Fatal> {
     viewcheck::supervise::exit_when_orphaned();
     silence_backend_panics();
-    let mut job = String::new();
-    match read_bounded_line(&mut std::io::stdin().lock(), 1 << 20) {
-        Ok(BoundedLine::Line(l)) => job = String::from_utf8_lossy(&l).into_owned(),
-        _ => {}
-    }
+    let job = match read_bounded_line(&mut std::io::stdin().lock(), 1 << 20) {
+        Ok(BoundedLine::Line(l)) => String::from_utf8_lossy(&l).into_owned(),
+        _ => String::new(),
+    };
     let (numpy, _) = in_process_numpy()?;
     let numpy = viewcheck::inject::wrap(numpy.as_ref()).map_err(Fatal::env)?;
     let strided = viewcheck::inject::wrap(&StridedBackend).map_err(Fatal::env)?;

@@ -358,13 +358,15 @@ pub struct StartError {
     pub message: String,
     /// The child's standard error (which often says why).
     pub stderr: String,
+    /// Whether that standard error was already shown as it came.
+    pub echoed: bool,
 }
 
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)?;
         let tail = last_lines(&self.stderr, 30);
-        if !tail.is_empty() {
+        if !tail.is_empty() && !self.echoed {
             write!(f, "\nits standard error:\n{tail}")?;
         }
         Ok(())
@@ -404,6 +406,7 @@ impl ProcessBackend {
             .map_err(|e| StartError {
                 message: format!("cannot start `{}`: {e}", self.command.display()),
                 stderr: String::new(),
+                echoed: false,
             })?;
         let fail = |fault: Fault| StartError {
             message: format!(
@@ -412,6 +415,7 @@ impl ProcessBackend {
                 fault.summary()
             ),
             stderr: fault.stderr().to_string(),
+            echoed: true,
         };
         worker
             .send(&format!(
@@ -432,6 +436,7 @@ impl ProcessBackend {
                     self.command.display()
                 ),
                 stderr: worker.stderr_tail(),
+                echoed: true,
             }),
             _ => Err(StartError {
                 message: format!(
@@ -440,6 +445,7 @@ impl ProcessBackend {
                     preview(&line)
                 ),
                 stderr: worker.stderr_tail(),
+                echoed: true,
             }),
         }
     }

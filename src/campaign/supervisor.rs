@@ -224,10 +224,12 @@ fn start_worker(
     let mut worker = Worker::spawn(&mut c, MAX_MESSAGE_BYTES, echo).map_err(|e| StartError {
         message: format!("cannot start `{}`: {e}", command.display()),
         stderr: String::new(),
+        echoed: false,
     })?;
     let fail = |f: Fault| StartError {
         message: format!("the campaign worker did not start: {}", f.summary()),
         stderr: f.stderr().to_string(),
+        echoed: echo,
     };
     worker.send(&job.to_line()).map_err(fail)?;
     let line = worker.recv(START_TIMEOUT).map_err(fail)?;
@@ -237,6 +239,7 @@ fn start_worker(
         _ => Err(StartError {
             message: format!("the campaign worker answered its job with `{line}`"),
             stderr: worker.stderr_tail(),
+            echoed: echo,
         }),
     }
 }
