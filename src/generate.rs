@@ -61,6 +61,19 @@ use viewcheck_arrays::{Array, Indexed};
 use crate::backend::{self, Binding, Env, StridedRun};
 use crate::format::{Item, NdList, Order, Program, Step, Value, MAX_INT};
 
+/// The number of elements of `shape`, saturating: extents up to 2^20 on
+/// many axes overflow `usize`, and an overflowed product would let a huge
+/// shape pass for a small one.
+fn size(shape: &[usize]) -> usize {
+    if shape.contains(&0) {
+        return 0;
+    }
+    shape
+        .iter()
+        .try_fold(1usize, |n, &e| n.checked_mul(e))
+        .unwrap_or(usize::MAX)
+}
+
 /// Knobs of the generator. The defaults keep arrays small (at most 4 axes of
 /// extent at most 5, or now and then one or two axes of extent up to 24, and
 /// at most 200 elements at creation) and programs short (4 to 20 steps),
@@ -456,13 +469,15 @@ impl Gen<'_, '_, '_, '_> {
             let nd = self.weighted(&w[..=self.cfg.max_ndim.min(5)]);
             (0..nd).map(|_| self.extent(self.cfg.max_extent)).collect()
         };
-        while shape.iter().product::<usize>() > self.cfg.max_elements {
+        // Halving the longest axis reaches the limit in a few steps even
+        // from extents of 2^20 (decrementing would take millions).
+        while size(&shape) > self.cfg.max_elements {
             let (i, _) = shape
                 .iter()
                 .enumerate()
                 .max_by_key(|(_, &e)| e)
                 .expect("nonempty");
-            shape[i] -= 1;
+            shape[i] /= 2;
         }
         shape
     }
@@ -577,7 +592,7 @@ impl Gen<'_, '_, '_, '_> {
                 }
             }
             "reshape" => {
-                let size: usize = shape.iter().product();
+                let size: usize = size(&shape);
                 let new_shape = self.gen_reshape(shape, size, invalid);
                 let order = ORDERS[self.weighted(&[5, 3, 2])];
                 let copy = match self.weighted(&[6, 2, 2]) {
@@ -893,7 +908,7 @@ impl Gen<'_, '_, '_, '_> {
                 s.push(e);
             }
         }
-        if s.iter().product::<usize>() > self.cfg.max_elements {
+        if size(&s) > self.cfg.max_elements {
             s = shape.to_vec();
         }
         s.iter().map(|&e| e as i64).collect()
@@ -1030,7 +1045,7 @@ impl Gen<'_, '_, '_, '_> {
 
     /// A boolean mask of `shape` with exactly `count` trues.
     fn mask_with_count(&mut self, shape: &[usize], count: usize) -> NdList<bool> {
-        let n: usize = shape.iter().product();
+        let n: usize = size(&shape);
         let mut data = vec![false; n];
         let mut free: Vec<usize> = (0..n).collect();
         for _ in 0..count.min(n) {
@@ -1080,7 +1095,7 @@ impl Gen<'_, '_, '_, '_> {
                 *e = 1;
             }
         }
-        let n: usize = shape.iter().product();
+        let n: usize = size(&shape);
         let data = (0..n).map(|_| self.idx_value(d, write)).collect();
         Item::Array(NdList { shape, data })
     }
@@ -1131,7 +1146,7 @@ impl Gen<'_, '_, '_, '_> {
         }
         if pattern < 15 && Self::representable(shape) {
             // A single full-shape mask (NumPy's special 1-d path).
-            let size: usize = shape.iter().product();
+            let size: usize = size(&shape);
             let count = if self.chance(0.2) {
                 size
             } else {
@@ -1257,7 +1272,7 @@ impl Gen<'_, '_, '_, '_> {
                     } else {
                         vec![d]
                     };
-                    let s: usize = mshape.iter().product();
+                    let s: usize = size(&mshape);
                     let count = match want {
                         Some(w) if w <= s => {
                             if self.chance(0.85) {
@@ -1779,7 +1794,7 @@ impl Gen<'_, '_, '_, '_> {
                     vec![2, 3]
                 };
                 let hi = (d as i64 - 1).min(1);
-                let data: Vec<i64> = (0..b.iter().product::<usize>())
+                let data: Vec<i64> = (0..size(&b))
                     .map(|_| self.range(0, hi))
                     .collect();
                 let index = vec![Item::Array(NdList {
@@ -1788,7 +1803,7 @@ impl Gen<'_, '_, '_, '_> {
                 })];
                 let mut t = b;
                 t.extend_from_slice(&a.shape()[1..]);
-                if t.iter().product::<usize>() > self.cfg.max_elements {
+                if size(&t) > self.cfg.max_elements {
                     return self.gen_array();
                 }
                 let v = if self.chance(0.5) {
@@ -1895,7 +1910,7 @@ impl Gen<'_, '_, '_, '_> {
         };
         let index = if bad_value && !add && Self::representable(&shape) && self.chance(0.3) {
             // A full-shape mask: its value must be 0-d or 1-d (else TypeError).
-            let size: usize = shape.iter().product();
+            let size: usize = size(&shape);
             let count = self.below(size + 1);
             vec![Item::Mask(self.mask_with_count(&shape, count))]
         } else {
@@ -2012,7 +2027,7 @@ impl Gen<'_, '_, '_, '_> {
         }
         if room >= 2 {
             let v = self.value_shape(t, add, full_mask);
-            if v.iter().product::<usize>() <= self.cfg.max_elements * 8 {
+            if size(&v) <= self.cfg.max_elements * 8 {
                 return Value::Var(self.helper_array(&v));
             }
         }
