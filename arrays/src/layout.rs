@@ -28,7 +28,9 @@
 //! 7. The item size times the product of the *non-zero* extents fits in
 //!    NumPy's `npy_intp` ([`check_nbytes`], `PyArray_NewFromDescr_int`'s
 //!    "array is too big"), also for arrays with zero elements: every shape a
-//!    step produces passes this check, or the step fails with ValueError.
+//!    step produces passes this check, or the step fails with ValueError
+//!    (only the unchecked `Array::arange` skips it; `Array::try_arange`
+//!    does not).
 //!    So the contiguous strides of [`fill_strides`] and every offset of a
 //!    view into them fit in 61 bits, and a product there that overflows is
 //!    a bug (it panics rather than wrap).
@@ -36,7 +38,7 @@
 //!    a diagonal that takes a stride beyond the 64-bit range, which only
 //!    happens on axes of length <= 1 where it reaches no memory — the crate
 //!    reproduces NumPy's two's-complement byte arithmetic explicitly
-//!    ([`numpy_stride_mul`], [`numpy_stride_add`]), because those strides
+//!    (`numpy_stride_mul`, `numpy_stride_add`), because those strides
 //!    are observable.
 
 use crate::dims::Dims;
@@ -46,7 +48,7 @@ use crate::error::Error;
 pub const MAX_DIMS: usize = 64;
 
 /// Bytes per element (int64); only invariants 7 and 8 depend on it.
-pub const ITEMSIZE: i64 = 8;
+pub(crate) const ITEMSIZE: i64 = 8;
 
 /// Invariant 7, as `PyArray_NewFromDescr_int` checks it before it allocates
 /// or wraps memory: the item size times every non-zero extent, multiplied in
@@ -84,12 +86,12 @@ fn from_wrapped_bytes(bytes: i128) -> isize {
 
 /// `strides[k] * step` as `get_view_from_index` computes it on byte strides
 /// (invariant 8): exact whenever it fits, NumPy's wrapped value otherwise.
-pub fn numpy_stride_mul(stride: isize, step: isize) -> isize {
+pub(crate) fn numpy_stride_mul(stride: isize, step: isize) -> isize {
     from_wrapped_bytes(i128::from(ITEMSIZE) * stride as i128 * step as i128)
 }
 
 /// `s1 + s2` as `PyArray_Diagonal` computes it on byte strides (invariant 8).
-pub fn numpy_stride_add(s1: isize, s2: isize) -> isize {
+pub(crate) fn numpy_stride_add(s1: isize, s2: isize) -> isize {
     from_wrapped_bytes(i128::from(ITEMSIZE) * (s1 as i128 + s2 as i128))
 }
 
@@ -106,7 +108,7 @@ pub fn numpy_stride_add(s1: isize, s2: isize) -> isize {
 /// `[-2^57, 2^61 - 2^57)`; that agrees with NumPy except for "negative"
 /// offsets between `-2^57` and `-p/8`, where no address-independent answer
 /// exists.
-pub fn numpy_offset_move(offset: isize, k: isize, stride: isize) -> isize {
+pub(crate) fn numpy_offset_move(offset: isize, k: isize, stride: isize) -> isize {
     let exact = offset as i128 + k as i128 * stride as i128;
     let m = 1i128 << (64 - ITEMSIZE.trailing_zeros());
     let low = m / 16;
