@@ -188,6 +188,16 @@ pub struct Corpus {
     pub files: Vec<CaseFile>,
 }
 
+/// What [`Corpus::load_what_parses`] found.
+struct Loaded {
+    /// The cases that could be read.
+    corpus: Corpus,
+    /// Why the others could not.
+    problems: Vec<Problem>,
+    /// Files some of whose cases are missing from `corpus`.
+    incomplete: HashSet<PathBuf>,
+}
+
 fn walk_json(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
@@ -221,106 +231,164 @@ fn is_kebab(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-fn parse_case(v: &Json, file: &Path, area: &str, index: usize) -> Result<Case, Problem> {
+/// Reads one case object. Every field is checked, so a case with several
+/// problems reports all of them; a case whose id is unusable is named by its
+/// position in the file (`[index]`).
+fn parse_case(v: &Json, file: &Path, area: &str, index: usize) -> Result<Case, Vec<Problem>> {
     let Json::Object(m) = v else {
-        return Err(Problem::new(
+        return Err(vec![Problem::new(
             file,
             None,
             format!("[{index}]: a case is an object"),
-        ));
+        )]);
     };
+    let mut problems = Vec::new();
     let id = match m.get("id") {
-        Some(Json::String(s)) if is_valid_id(s) => s.clone(),
+        Some(Json::String(s)) if is_valid_id(s) => Some(s.clone()),
         Some(Json::String(s)) => {
-            return Err(Problem::new(
+            problems.push(Problem::new(
                 file,
                 None,
                 format!("[{index}]: malformed id {s:?} (expected VC-0000)"),
-            ))
+            ));
+            None
         }
         _ => {
-            return Err(Problem::new(
+            problems.push(Problem::new(
                 file,
                 None,
                 format!("[{index}]: missing string field `id`"),
-            ))
+            ));
+            None
         }
     };
-    let fail = |msg: String| Problem::new(file, Some(&id), msg);
-    let string = |key: &str| -> Result<String, Problem> {
-        match m.get(key) {
-            Some(Json::String(s)) => Ok(s.clone()),
-            _ => Err(fail(format!("missing string field `{key}`"))),
+    let mut fail = |msg: String| {
+        let msg = match &id {
+            Some(_) => msg,
+            None => format!("[{index}]: {msg}"),
+        };
+        problems.push(Problem::new(file, id.as_deref(), msg));
+    };
+    let string = |key: &str, fail: &mut dyn FnMut(String)| match m.get(key) {
+        Some(Json::String(s)) => Some(s.clone()),
+        _ => {
+            fail(format!("missing string field `{key}`"));
+            None
         }
     };
-    let strings = |key: &str| -> Result<Vec<String>, Problem> {
-        match m.get(key) {
-            Some(Json::Array(items)) => items
+    let strings = |key: &str, fail: &mut dyn FnMut(String)| match m.get(key) {
+        Some(Json::Array(items)) => {
+            let out: Option<Vec<String>> = items
                 .iter()
-                .map(|x| {
-                    x.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| fail(format!("`{key}` holds a non-string")))
-                })
-                .collect(),
-            _ => Err(fail(format!("missing list field `{key}`"))),
+                .map(|x| x.as_str().map(str::to_string))
+                .collect();
+            if out.is_none() {
+                fail(format!("`{key}` holds a non-string"));
+            }
+            out
+        }
+        _ => {
+            fail(format!("missing list field `{key}`"));
+            None
         }
     };
-    let description = string("description")?;
-    let features = strings("features")?;
-    let numpy = strings("numpy")?;
-    let (provenance_kind, provenance_numpy) = match m.get("provenance") {
+    let description = string("description", &mut fail);
+    let features = strings("features", &mut fail);
+    let numpy = strings("numpy", &mut fail);
+    let provenance = match m.get("provenance") {
         Some(Json::Object(p)) => match (p.get("kind"), p.get("numpy")) {
-            (Some(Json::String(k)), Some(Json::String(n))) => (k.clone(), n.clone()),
+            (Some(Json::String(k)), Some(Json::String(n))) => Some((k.clone(), n.clone())),
             _ => {
-                return Err(fail(
-                    "`provenance` needs string fields `kind` and `numpy`".into(),
-                ))
+                fail("`provenance` needs string fields `kind` and `numpy`".into());
+                None
             }
         },
-        _ => return Err(fail("missing object field `provenance`".into())),
+        _ => {
+            fail("missing object field `provenance`".into());
+            None
+        }
     };
     let parsed = match (m.get("program"), m.get("program_text")) {
-        (Some(p), None) => Program::from_json(p),
-        (None, Some(Json::String(t))) => Program::parse(t),
-        (None, Some(_)) => return Err(fail("`program_text` must be a string".into())),
-        (Some(_), Some(_)) => {
-            return Err(fail(
-                "a case has `program` or `program_text`, not both".into(),
-            ))
+        (Some(p), None) => Some(Program::from_json(p)),
+        (None, Some(Json::String(t))) => Some(Program::parse(t)),
+        (None, Some(_)) => {
+            fail("`program_text` must be a string".into());
+            None
         }
-        (None, None) => return Err(fail("missing field `program`".into())),
+        (Some(_), Some(_)) => {
+            fail("a case has `program` or `program_text`, not both".into());
+            None
+        }
+        (None, None) => {
+            fail("missing field `program`".into());
+            None
+        }
     };
-    let program = match parsed {
+    let program = parsed.map(|p| match p {
         Ok(p) => CaseProgram::Valid(p),
         Err(e) => CaseProgram::Rejected(e.to_string()),
-    };
+    });
     let expect = match m.get("expect") {
-        None | Some(Json::Null) => None,
-        Some(e) => Some(Observation::from_json(e).map_err(|e| fail(format!("expect: {e}")))?),
+        None | Some(Json::Null) => Some(None),
+        Some(e) => match Observation::from_json(e) {
+            Ok(o) => Some(Some(o)),
+            Err(e) => {
+                fail(format!("expect: {e}"));
+                None
+            }
+        },
     };
-    Ok(Case {
+    match (
         id,
-        area: area.to_string(),
-        file: file.to_path_buf(),
         description,
         features,
         numpy,
-        provenance_kind,
-        provenance_numpy,
+        provenance,
         program,
         expect,
-        raw: m.clone(),
-    })
+    ) {
+        (
+            Some(id),
+            Some(description),
+            Some(features),
+            Some(numpy),
+            Some((provenance_kind, provenance_numpy)),
+            Some(program),
+            Some(expect),
+        ) if problems.is_empty() => Ok(Case {
+            id,
+            area: area.to_string(),
+            file: file.to_path_buf(),
+            description,
+            features,
+            numpy,
+            provenance_kind,
+            provenance_numpy,
+            program,
+            expect,
+            raw: m.clone(),
+        }),
+        _ => Err(problems),
+    }
 }
 
 impl Corpus {
     /// Loads every case under `root/cases`. Fails with every problem found
     /// when a file is not a JSON list of cases, a case lacks a field or has a
     /// malformed id, or two cases share an id. (Schema and consistency checks
-    /// are [`validate`]'s.)
+    /// are [`validate`]'s; [`validate_dir`] reports both kinds together.)
     pub fn load(root: impl Into<PathBuf>) -> Result<Corpus, Problems> {
-        let root = root.into();
+        let loaded = Corpus::load_what_parses(root.into())?;
+        if loaded.problems.is_empty() {
+            Ok(loaded.corpus)
+        } else {
+            Err(Problems(loaded.problems))
+        }
+    }
+
+    /// Loads every case that can be read, and lists what could not. Fails
+    /// only when `root/cases` itself cannot be read.
+    fn load_what_parses(root: PathBuf) -> Result<Loaded, Problems> {
         let cases_dir = root.join("cases");
         let mut paths = Vec::new();
         if let Err(e) = walk_json(&cases_dir, &mut paths) {
@@ -331,6 +399,7 @@ impl Corpus {
             )]));
         }
         let mut problems = Vec::new();
+        let mut incomplete = HashSet::new();
         let mut files = Vec::new();
         let mut seen: HashMap<String, PathBuf> = HashMap::new();
         for path in paths {
@@ -380,16 +449,19 @@ impl Corpus {
                         }
                         cases.push(c);
                     }
-                    Err(p) => problems.push(p),
+                    Err(ps) => {
+                        incomplete.insert(rel.clone());
+                        problems.extend(ps);
+                    }
                 }
             }
             files.push(CaseFile { path: rel, cases });
         }
-        if problems.is_empty() {
-            Ok(Corpus { root, files })
-        } else {
-            Err(Problems(problems))
-        }
+        Ok(Loaded {
+            corpus: Corpus { root, files },
+            problems,
+            incomplete,
+        })
     }
 
     /// Every case, in file order.
@@ -483,7 +555,28 @@ impl Corpus {
             ));
         }
         m.insert("id".into(), Json::from(id.clone()));
-        let parsed = parse_case(&Json::Object(m), &rel, area, 0)?;
+        if let Some(same) = self.same_program(&Json::Object(m.clone())) {
+            return Err(Problem::new(
+                &same.file,
+                Some(&same.id),
+                format!(
+                    "already holds this program; the case is not added again (its id would have been {id})"
+                ),
+            ));
+        }
+        let parsed = parse_case(&Json::Object(m), &rel, area, 0).map_err(|ps| {
+            let mut ps = ps.into_iter();
+            let first = ps.next().expect("a failed case has a problem");
+            let more: Vec<String> = ps.map(|p| p.message).collect();
+            if more.is_empty() {
+                first
+            } else {
+                Problem {
+                    message: format!("{}; {}", first.message, more.join("; ")),
+                    ..first
+                }
+            }
+        })?;
         let index = match self.files.iter().position(|f| f.path == rel) {
             Some(i) => i,
             None => {
@@ -513,6 +606,26 @@ impl Corpus {
         fs::write(&path, format_case_file(&raws))
             .map_err(|e| Problem::new(&rel, None, format!("cannot write: {e}")))?;
         Ok(id)
+    }
+
+    /// The case whose program equals the one of the case object `case`:
+    /// the same parsed program (so formatting and key order do not matter),
+    /// or the same raw value for a program that format 1 rejects.
+    /// [`Corpus::add_case`] refuses such a case.
+    pub fn same_program(&self, case: &Json) -> Option<&Case> {
+        let m = case.as_object()?;
+        let wanted = match (m.get("program"), m.get("program_text")) {
+            (Some(p), None) => Program::from_json(p).map_err(|_| p.clone()),
+            (None, Some(Json::String(t))) => Program::parse(t).map_err(|_| Json::from(t.as_str())),
+            _ => return None,
+        };
+        self.cases().find(|c| match (&wanted, &c.program) {
+            (Ok(p), CaseProgram::Valid(q)) => p == q,
+            (Err(raw), CaseProgram::Rejected(_)) => {
+                c.raw.get("program").or_else(|| c.raw.get("program_text")) == Some(raw)
+            }
+            _ => false,
+        })
     }
 
     /// The tag list of `FEATURES`: `(tag, meaning)` per non-comment line.
@@ -875,6 +988,40 @@ pub fn validate(corpus: &Corpus) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// What `viewcheck validate` reports: how much was read, and every problem.
+#[derive(Clone, Debug)]
+pub struct Validation {
+    /// Cases that could be read.
+    pub cases: usize,
+    /// Areas those cases are in.
+    pub areas: usize,
+    /// Every problem, loading and consistency alike, in file order within
+    /// each kind (see [`Corpus::load`] and [`validate`]).
+    pub problems: Vec<Problem>,
+}
+
+/// Validates the corpus at `root` as a whole: everything [`Corpus::load`]
+/// would refuse (unreadable or malformed files, every bad field of every
+/// case, duplicate ids) *and* everything [`validate`] finds in the cases
+/// that could be read, so that one run lists every problem. Fails only when
+/// the corpus cannot be examined at all (`root/cases` cannot be read).
+pub fn validate_dir(root: &Path) -> Result<Validation, Problems> {
+    let loaded = Corpus::load_what_parses(root.to_path_buf())?;
+    let mut problems = loaded.problems;
+    // A file with unreadable cases cannot be compared with its canonical
+    // layout (the rewrite would drop them); its load problems say enough.
+    problems.extend(
+        validate(&loaded.corpus)
+            .into_iter()
+            .filter(|p| !(p.id.is_none() && loaded.incomplete.contains(&p.file))),
+    );
+    Ok(Validation {
+        cases: loaded.corpus.len(),
+        areas: loaded.corpus.areas().len(),
+        problems,
+    })
 }
 
 // ---------------------------------------------------------------------------

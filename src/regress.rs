@@ -9,11 +9,15 @@
 //! and builds a corpus case object that no longer depends on the generator.
 //! Artifacts of the `format` target are program text and are read as such.
 //!
+//! A program on which nothing fails is refused, but the refusal carries
+//! what the import found:
+//!
 //! ```
-//! use viewcheck::regress::{import_crash, ArtifactKind};
+//! use viewcheck::regress::{import_crash, ArtifactKind, ImportError};
 //! let artifact = br#"{"format": 1, "steps": [{"op": "array", "out": "a", "shape": [2, 2]},
 //!     {"op": "diagonal", "out": "d", "src": "a"}]}"#;
-//! let imported = import_crash(artifact, ArtifactKind::Auto, None).unwrap();
+//! let Err(ImportError::NothingFails(imported)) = import_crash(artifact, ArtifactKind::Auto, None)
+//!     else { panic!("nothing fails on this program") };
 //! assert_eq!(imported.kind, ArtifactKind::ProgramJson);
 //! assert!(imported.violation.is_none());
 //! assert_eq!(imported.case["provenance"]["kind"], "fuzz");
@@ -139,19 +143,44 @@ pub enum ArtifactKind {
 }
 
 /// Why an artifact could not be imported.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum ImportError {
+    /// The artifact has no bytes: the generator would make its default
+    /// program of nothing, which is no crash input.
+    Empty,
     /// The generator produced no program from the bytes.
     NoProgram,
     /// The bytes are not a valid format-1 program (with the reason).
     NotAProgram(String),
+    /// The program has no steps, so there is nothing it could reproduce.
+    Trivial,
+    /// Every check that ran passes on the program: it reproduces no
+    /// failure (any more), and a case of it would test nothing new. The
+    /// import is kept for inspection.
+    NothingFails(Box<Imported>),
 }
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ImportError::Empty => write!(f, "the artifact is empty, so it is no crash input"),
             ImportError::NoProgram => write!(f, "the generator makes no program of these bytes"),
             ImportError::NotAProgram(e) => write!(f, "not a format-1 program: {e}"),
+            ImportError::Trivial => write!(f, "the program has no steps, so it reproduces nothing"),
+            ImportError::NothingFails(i) => {
+                write!(
+                    f,
+                    "it reproduces no failure: the invariants hold, the strided crate runs it"
+                )?;
+                match &i.numpy {
+                    Some(_) => write!(f, " and agrees with NumPy at level exact")?,
+                    None => write!(
+                        f,
+                        " (NumPy was not run, so a difference from it was not looked for)"
+                    )?,
+                }
+                write!(f, "; program: {}", render_program(&i.program))
+            }
         }
     }
 }
@@ -232,7 +261,33 @@ impl Imported {
 /// runs it and the two are compared at `exact`. The case records NumPy's
 /// observation only when the oracle ran (a case without one must be given
 /// its observation by the corpus tooling before it can be replayed).
+///
+/// Refused: an empty artifact ([`ImportError::Empty`]), a program without
+/// steps ([`ImportError::Trivial`]) and a program on which nothing fails
+/// ([`ImportError::NothingFails`], which still carries the import): random
+/// bytes also make a program, so only a failure shows that an artifact is
+/// a crash input.
 pub fn import_crash(
+    artifact: &[u8],
+    kind: ArtifactKind,
+    numpy: Option<&dyn Backend>,
+) -> Result<Imported, ImportError> {
+    if artifact.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    let imported = examine(artifact, kind, numpy)?;
+    if imported.program.steps.is_empty() {
+        return Err(ImportError::Trivial);
+    }
+    if !imported.failed() {
+        return Err(ImportError::NothingFails(Box::new(imported)));
+    }
+    Ok(imported)
+}
+
+/// [`import_crash`] without its refusals: the program of any artifact,
+/// what every check says about it, and its case.
+fn examine(
     artifact: &[u8],
     kind: ArtifactKind,
     numpy: Option<&dyn Backend>,

@@ -3,6 +3,7 @@
 
 mod cli;
 mod compare;
+mod corpus_tools;
 // Needs the embedded NumPy (the default `oracle` feature).
 #[cfg(feature = "oracle")]
 mod differential;

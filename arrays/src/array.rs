@@ -56,6 +56,10 @@ impl Array {
     /// `np.arange(n, dtype=np.int64).reshape(shape).copy(order=order)`: a
     /// fresh owning array holding 0..n-1 in C index order, laid out in C or
     /// F order (`A` and `K` act as C, as they do for a C-contiguous source).
+    ///
+    /// Does not apply NumPy's byte-size limit (invariant 7 of [`layout`]):
+    /// a zero-size `shape` that NumPy rejects as too big still gives an empty
+    /// array here. [`Array::try_arange`] is the checked form.
     pub fn arange(shape: &[usize], order: Order) -> Array {
         let n = layout::size(shape);
         let strides = layout::alloc_strides(shape, order == Order::F);
@@ -64,6 +68,14 @@ impl Array {
             data[addr as usize] = i as i64;
         }
         Array::owning(data, shape.to_vec(), strides)
+    }
+
+    /// [`Array::arange`] with NumPy's check that the item size times the
+    /// non-zero extents fits in `npy_intp` (ValueError "array is too big",
+    /// [`layout::check_nbytes`]), which zero-size shapes must pass too.
+    pub fn try_arange(shape: &[usize], order: Order) -> Result<Array, Error> {
+        layout::check_nbytes(shape)?;
+        Ok(Array::arange(shape, order))
     }
 
     /// An owning array over `data` laid out with `strides` (used for every
@@ -317,6 +329,8 @@ impl Array {
     /// 2. Unless `copy == Some(true)`, a requested shape *literally* equal to
     ///    the current one gives a plain view keeping every stride.
     /// 3. One negative extent is inferred; sizes must match (ValueError).
+    ///    The result shape must pass [`layout::check_nbytes`] (ValueError),
+    ///    whatever the copy mode.
     /// 4. `copy == Some(true)` copies. Otherwise a source contiguous in the
     ///    order gets [`layout::fill_strides`]; else the no-copy algorithm
     ///    ([`layout::nocopy_reshape`]); else `copy == Some(false)` raises
@@ -342,6 +356,7 @@ impl Array {
             return Ok(self.view(self.shape.clone(), self.strides.clone(), self.offset));
         }
         let new_shape = fix_unknown_dimension(shape, self.size())?;
+        layout::check_nbytes(&new_shape)?;
         let (source, strides) = if copy == Some(true) {
             (self.copy(if f { Order::F } else { Order::C }), None)
         } else if (!f && self.is_c_contiguous()) || (f && self.is_f_contiguous()) {
@@ -478,7 +493,8 @@ impl Array {
     /// `np.broadcast_to(x, shape)`: a read-only view. Axes are aligned at the
     /// end; every length-1 axis of the result and every new axis gets stride 0.
     /// Errors (all ValueError): a non-scalar to `()`, negative extents,
-    /// incompatible shapes.
+    /// incompatible shapes, a shape over NumPy's byte-size limit
+    /// ([`layout::check_nbytes`], which a zero extent does not lift).
     pub fn broadcast_to(&self, shape: &[i64]) -> Result<Array, Error> {
         if shape.is_empty() && self.ndim() > 0 {
             return Err(Error::value(
@@ -504,6 +520,7 @@ impl Array {
                 return Err(broadcast_error(&self.shape, &shape));
             }
         }
+        layout::check_nbytes(&shape)?;
         let mut v = self.view(shape, strides, self.offset);
         v.writeable = false;
         Ok(v)
@@ -537,7 +554,10 @@ impl Array {
         let (len, start) = if diag < 0 {
             (0, self.offset)
         } else {
-            (diag as usize, self.offset + move_by as isize * stride)
+            (
+                diag as usize,
+                layout::numpy_offset_move(self.offset, move_by as isize, stride),
+            )
         };
         let mut shape = Dims::new();
         let mut strides = Dims::new();
@@ -546,7 +566,7 @@ impl Array {
             strides.push(self.strides[k]);
         }
         shape.push(len);
-        strides.push(s1 + s2);
+        strides.push(layout::numpy_stride_add(s1, s2));
         let mut v = self.view(shape, strides, start);
         v.writeable = false;
         Ok(v)
@@ -573,8 +593,12 @@ fn fix_unknown_dimension(shape: &[i64], size: usize) -> Result<Vec<usize>, Error
             dims.join(",")
         ))
     };
+    // NumPy multiplies the known extents left to right in `npy_intp` and
+    // gives up at the first overflow, so a zero *before* the big extents
+    // keeps the product at 0 (and the size check of the result decides),
+    // while a zero after them comes too late.
     let mut unknown = None;
-    let mut known: u128 = 1;
+    let mut known: i64 = 1;
     for (i, &d) in shape.iter().enumerate() {
         if d < 0 {
             if unknown.is_some() {
@@ -582,19 +606,19 @@ fn fix_unknown_dimension(shape: &[i64], size: usize) -> Result<Vec<usize>, Error
             }
             unknown = Some(i);
         } else {
-            known = known.saturating_mul(d as u128);
+            known = known.checked_mul(d).ok_or_else(mismatch)?;
         }
     }
-    let size128 = size as u128;
+    let size = i64::try_from(size).expect("an array's size fits in i64");
     let mut out: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
     match unknown {
         Some(i) => {
-            if known == 0 || size128 % known != 0 {
+            if known == 0 || size % known != 0 {
                 return Err(mismatch());
             }
-            out[i] = (size128 / known) as usize;
+            out[i] = (size / known) as usize;
         }
-        None if known != size128 => return Err(mismatch()),
+        None if known != size => return Err(mismatch()),
         None => {}
     }
     Ok(out)

@@ -429,7 +429,7 @@ impl Array {
                     let (start, step, len) = layout::slice_indices(*a, *b, *c, self.shape[axis])?;
                     offset += start * self.strides[axis];
                     shape.push(len);
-                    strides.push(self.strides[axis] * step);
+                    strides.push(layout::numpy_stride_mul(self.strides[axis], step));
                     axis += 1;
                 }
                 Entry::NewAxis => {
@@ -506,6 +506,11 @@ impl Array {
                     return Ok(Indexed::Array(view));
                 }
                 let plan = self.fancy_plan(&entries, view)?;
+                // NumPy allocates the result before it checks the index
+                // values, so "too big" wins over IndexError.
+                let mut result_shape = plan.bshape.clone();
+                result_shape.extend_from_slice(plan.subspace.shape());
+                layout::check_nbytes(&result_shape)?;
                 plan.check_bounds(self)?;
                 Ok(Indexed::Array(plan.gather(self)))
             }
@@ -944,6 +949,12 @@ impl FancyPlan {
         let full = self.buffer_shape();
         let perm = self.result_perm();
         let shape: Vec<usize> = perm.iter().map(|&k| full[k]).collect();
+        if layout::size(&full) == 0 {
+            // Nothing is written, and the extents of an assignment target
+            // are not bound by invariant 7 (NumPy allocates no result), so
+            // their running products may not even fit in 64 bits.
+            return (shape, Vec::new());
+        }
         let c = layout::fill_strides(&full, false);
         let strides: Vec<isize> = perm.iter().map(|&k| c[k]).collect();
         let addrs = self.buffer_addresses(source);

@@ -25,12 +25,95 @@
 //!    ([`fill_strides`]). NumPy has done this since 1.23.
 //! 6. Strides of new buffers are always positive (or zero): no copy ever
 //!    reproduces a negative stride.
+//! 7. The item size times the product of the *non-zero* extents fits in
+//!    NumPy's `npy_intp` ([`check_nbytes`], `PyArray_NewFromDescr_int`'s
+//!    "array is too big"), also for arrays with zero elements: every shape a
+//!    step produces passes this check, or the step fails with ValueError
+//!    (only the unchecked `Array::arange` skips it; `Array::try_arange`
+//!    does not).
+//!    So the contiguous strides of [`fill_strides`] and every offset of a
+//!    view into them fit in 61 bits, and a product there that overflows is
+//!    a bug (it panics rather than wrap).
+//! 8. Where NumPy *itself* lets a byte stride wrap around — a slice step or
+//!    a diagonal that takes a stride beyond the 64-bit range, which only
+//!    happens on axes of length <= 1 where it reaches no memory — the crate
+//!    reproduces NumPy's two's-complement byte arithmetic explicitly
+//!    (`numpy_stride_mul`, `numpy_stride_add`), because those strides
+//!    are observable.
 
 use crate::dims::Dims;
 use crate::error::Error;
 
 /// NumPy's `NPY_MAXDIMS`.
 pub const MAX_DIMS: usize = 64;
+
+/// Bytes per element (int64); only invariants 7 and 8 depend on it.
+pub(crate) const ITEMSIZE: i64 = 8;
+
+/// Invariant 7, as `PyArray_NewFromDescr_int` checks it before it allocates
+/// or wraps memory: the item size times every non-zero extent, multiplied in
+/// `npy_intp` with overflow detection, must not overflow. Zero extents are
+/// skipped, so a zero-size shape is not exempt: `(0, 2^20, 2^20, 2^20)`
+/// needs 2^63 bytes "per row" and is rejected (NumPy 2.4.6).
+pub fn check_nbytes(shape: &[usize]) -> Result<(), Error> {
+    let fits = shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(ITEMSIZE, |acc, &d| {
+            i64::try_from(d).ok().and_then(|d| acc.checked_mul(d))
+        })
+        .is_some();
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::value(
+            "array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible size.",
+        ))
+    }
+}
+
+/// A stride in elements as NumPy would hold it after its byte stride went
+/// through 64-bit two's-complement arithmetic: `8·s` reduced into
+/// `[-2^63, 2^63)`, divided by 8 again (invariant 8).
+fn from_wrapped_bytes(bytes: i128) -> isize {
+    let m = 1i128 << 64;
+    let mut b = bytes.rem_euclid(m);
+    if b >= m / 2 {
+        b -= m;
+    }
+    isize::try_from(b / i128::from(ITEMSIZE)).expect("a 64-bit byte stride / 8 fits")
+}
+
+/// `strides[k] * step` as `get_view_from_index` computes it on byte strides
+/// (invariant 8): exact whenever it fits, NumPy's wrapped value otherwise.
+pub(crate) fn numpy_stride_mul(stride: isize, step: isize) -> isize {
+    from_wrapped_bytes(i128::from(ITEMSIZE) * stride as i128 * step as i128)
+}
+
+/// `s1 + s2` as `PyArray_Diagonal` computes it on byte strides (invariant 8).
+pub(crate) fn numpy_stride_add(s1: isize, s2: isize) -> isize {
+    from_wrapped_bytes(i128::from(ITEMSIZE) * (s1 as i128 + s2 as i128))
+}
+
+/// `offset + k·stride` as `PyArray_Diagonal` moves its data pointer, seen
+/// the way an observation reads it: the view's pointer minus the owner's,
+/// both unsigned 64-bit addresses. The bytes wrap around 2^64, so the
+/// element offset is only defined modulo 2^61; without a wrapped stride
+/// (invariant 8) the exact value is returned unchanged.
+///
+/// Which representative NumPy shows depends on the owner's address `p`: an
+/// offset `v` in `[-p/8, 0)` reads as negative, a larger wrap as a huge
+/// positive number. User-space pointers are below 2^60 bytes on every
+/// 64-bit platform NumPy supports, so the representative is taken in
+/// `[-2^57, 2^61 - 2^57)`; that agrees with NumPy except for "negative"
+/// offsets between `-2^57` and `-p/8`, where no address-independent answer
+/// exists.
+pub(crate) fn numpy_offset_move(offset: isize, k: isize, stride: isize) -> isize {
+    let exact = offset as i128 + k as i128 * stride as i128;
+    let m = 1i128 << (64 - ITEMSIZE.trailing_zeros());
+    let low = m / 16;
+    isize::try_from((exact + low).rem_euclid(m) - low).expect("within 2^61")
+}
 
 /// Number of elements (product of the extents).
 #[inline]
@@ -54,7 +137,10 @@ pub fn fill_strides(shape: &[usize], f_order: bool) -> Vec<isize> {
     let mut acc: isize = 1;
     let mut set = |k: usize| {
         strides[k] = acc;
-        acc *= shape[k].max(1) as isize;
+        acc = isize::try_from(shape[k].max(1))
+            .ok()
+            .and_then(|d| acc.checked_mul(d))
+            .expect("invariant 7 bounds contiguous strides");
     };
     if f_order {
         (0..n).for_each(&mut set);

@@ -131,3 +131,48 @@ fn separate_buffers_never_share() {
     let b = a.copy(Order::C);
     assert!(!shares_memory(&a, &b) && !may_share_memory(&a, &b));
 }
+
+/// Eight diagonals chained on a `[2; 20]` array (axes taken modulo the
+/// shrinking ndim), the layout on which NumPy's exact `shares_memory` runs
+/// for minutes: every pair of the chain, and each against a disjoint
+/// neighbour, must be decided by the search with little work, never by the
+/// fallback.
+#[test]
+fn diagonal_chain_on_many_length_2_axes_needs_little_search() {
+    use viewcheck_arrays::{shares_memory_bounded, Overlap};
+    let base = Array::arange(&[2; 20], Order::C);
+    let half = |i: i64| match base.get(&[Index::Int(i)]).unwrap() {
+        Indexed::Array(v) => v,
+        Indexed::Scalar(_) => unreachable!(),
+    };
+    let mut names = vec![base.clone(), half(0), half(1)];
+    let mut cur = half(1);
+    for (x, y) in [
+        (1, 19),
+        (17, 16),
+        (2, 18),
+        (15, 14),
+        (0, 19),
+        (16, 15),
+        (3, 19),
+        (18, 17),
+    ] {
+        let nd = cur.ndim() as i64;
+        cur = cur.diagonal(0, x % nd, y % nd).unwrap();
+        names.push(cur.clone());
+    }
+    let (mut yes, mut no) = (0, 0);
+    for a in &names {
+        for b in &names {
+            let r = shares_memory_bounded(a, b, Some(10_000));
+            assert_ne!(r, Overlap::TooHard, "{:?} {:?}", a.strides(), b.strides());
+            assert_eq!(r == Overlap::Yes, shares_memory(a, b));
+            if r == Overlap::Yes {
+                yes += 1;
+            } else {
+                no += 1;
+            }
+        }
+    }
+    assert!(yes > 0 && no > 0, "yes {yes} no {no}");
+}

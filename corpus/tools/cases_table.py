@@ -1481,3 +1481,61 @@ case("rg-readonly-before-oob", "A read-only destination raises ValueError before
      A("a", 3, 3), DG("d", "a"), SET("d", [7], 1), rules=["R-WRITE-6"])
 case("rg-readonly-self-assign", "Assigning a read-only array to itself raises ValueError",
      A("a", 3, 3), DG("d", "a"), SET("d", [E], "d"), rules=["R-WRITE-6"])
+
+# ==========================================================================
+# zero-size shapes over NumPy's byte-size limit, and wrapped byte strides
+# ==========================================================================
+
+MEG = 1 << 20
+BIGSTEP = (1 << 31) - 1
+# 1048575 * 838201 * 437251 * 3 == 2**60 - 1: the most elements per zero that fit
+EDGE = [1048575, 838201, 437251, 3]
+
+area("errors", "too-big")
+case("big-bt-zero-extent", "broadcast_to a zero-size shape of 2^60 elements per zero raises ValueError",
+     A("a", 1), BT("b", "a", [0, MEG, MEG, MEG]), rules=["R-STRIDE-5", "R-BCAST-2"])
+case("big-bt-zero-extent-edge", "broadcast_to a zero-size shape of 2^60 - 1 elements per zero is a view",
+     A("a", 1), BT("b", "a", [0] + EDGE), rules=["R-STRIDE-5", "R-BCAST-1"])
+case("big-bt-from-empty", "Broadcasting an empty array with huge extents counts the new axis too",
+     A("a", 0), R("e", "a", [0, MEG, MEG, MEG // 8]), BT("b", "e", [8, 0, MEG, MEG, MEG // 8]),
+     BT("c", "e", [7, 0, MEG, MEG, MEG // 8]), rules=["R-STRIDE-5", "R-STRIDE-1"])
+case("big-rs-zero-first", "Reshaping an empty array to (0, 2^20, 2^20, 2^20) raises ValueError",
+     A("a", 0), R("b", "a", [0, MEG, MEG, MEG]), R("c", "a", [0, MEG, MEG, MEG // 8]),
+     rules=["R-STRIDE-5", "R-RESHAPE-3"])
+case("big-rs-zero-edge", "The largest zero-size reshape gets strides up to 2^60 - 1",
+     A("a", 0), R("b", "a", [0] + EDGE), R("c", "a", EDGE + [0], order="F"),
+     rules=["R-STRIDE-5", "R-STRIDE-1"])
+case("big-rs-unknown-overflow", "Known extents whose product overflows 64 bits make an unknown one fail",
+     A("a", 0), R("b", "a", [-1, MEG, MEG, MEG, MEG]), R("c", "a", [-1, MEG, MEG, MEG]),
+     R("d", "a", [MEG, MEG, MEG, MEG, 0]), R("e", "a", [0, MEG, MEG, MEG, MEG]),
+     rules=["R-STRIDE-5", "R-RESHAPE-3"])
+case("big-rs-copy-modes", "Every copy mode of reshape applies the size limit",
+     A("a", 0), R("b", "a", [-1, MEG, MEG, MEG], copy=True), R("c", "a", [-1, MEG, MEG, MEG], copy=False),
+     R("d", "a", [MEG, MEG, MEG, -1], order="F", copy=True), R("e", "a", [MEG, MEG, -1, MEG // 8], order="F", copy=False),
+     rules=["R-STRIDE-5", "R-RESHAPE-6"])
+case("big-array-zero-edge", "An empty array with 2^57 elements per zero has zero strides",
+     A("a", 0, MEG, MEG, MEG // 8), A("f", MEG // 8, MEG, MEG, 0, order="F"), rules=["R-STRIDE-5", "R-STRIDE-2"])
+case("big-fancy-before-bounds", "An advanced-index result too big raises ValueError before its values are checked",
+     A("a", 0), R("e", "a", [0, MEG, MEG, MEG // 64, 1, 1]),
+     I("b", "e", E, X([[0]] * 8), X([[0] * 8])), I("c", "e", E, X([[5]] * 8), X([[0] * 8])),
+     I("d", "e", E, X([[0]] * 4), X([[0] * 8])), rules=["R-STRIDE-5", "R-FANCY-4"])
+# Not here: a plain assignment through such an index, which NumPy accepts
+# but the oracle's documented-write replay cannot run (it builds the same
+# too-big index result).
+case("big-fancy-write", "Adding through a too-big empty index raises ValueError; assigning checks bounds",
+     A("a", 0), R("e", "a", [0, MEG, MEG, MEG // 64, 1, 1]),
+     ADD("e", [E, X([[0]] * 8), X([[0] * 8])], 5),
+     SET("e", [E, X([[3]] * 8), X([[0] * 8])], 5), rules=["R-STRIDE-5", "R-WRITE-3"])
+
+area("slicing", "wrapped-strides")
+case("wrap-step-thrice", "Three slices with step 2^31 - 1 wrap the byte stride around 2^64",
+     A("a", 4), I("b", "a", S(None, None, BIGSTEP)), I("c", "b", S(None, None, BIGSTEP)),
+     I("d", "c", S(None, None, BIGSTEP)), I("r", "c", S(None, None, -BIGSTEP)), rules=["R-STRIDE-6", "R-SLICE-1"])
+case("wrap-step-empty", "A huge step on a huge-stride axis of an empty array wraps its stride",
+     A("a", 0), R("e", "a", [0, MEG, MEG, MEG // 8]), I("b", "e", FULL, S(None, None, BIGSTEP)),
+     I("c", "e", FULL, S(None, None, -BIGSTEP)), I("d", "e", FULL, FULL, S(None, None, BIGSTEP)),
+     rules=["R-STRIDE-6", "R-STRIDE-1"])
+case("wrap-diagonal-sum", "A diagonal adds two wrapped strides with wrap-around too",
+     A("a", 4, 3), I("b", "a", S(None, None, BIGSTEP), S(None, None, BIGSTEP)),
+     I("c", "b", S(None, None, BIGSTEP), S(None, None, BIGSTEP)), DG("d", "c"), DG("e", "c", 0, 1, 0),
+     rules=["R-STRIDE-6", "R-DIAG-1"])

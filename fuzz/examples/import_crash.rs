@@ -10,7 +10,10 @@
 //! on stderr, and writes the case JSON (id placeholder, provenance "fuzz",
 //! the program, NumPy's observation when the oracle ran) to OUT.json or
 //! stdout. Without `--features oracle` (or with `--no-numpy`) the case has
-//! no observation. See `viewcheck::regress::import_crash`.
+//! no observation. An empty artifact, a program without steps, and one on
+//! which every check that ran passes (without NumPy: the invariants and the
+//! strided crate only) are refused with the reason and exit status 1. See
+//! `viewcheck::regress::import_crash`.
 
 use std::process::ExitCode;
 
