@@ -235,7 +235,7 @@ pub fn run_step(env: &mut Env, step: &Step) -> StepRecord {
             shape, order: o, ..
         } => {
             let shape: Vec<usize> = shape.iter().map(|&e| e as usize).collect();
-            Ok(Some(Binding::Array(va::Array::arange(&shape, order(*o)))))
+            va::Array::try_arange(&shape, order(*o)).map(arr)
         }
         Step::Index { index, .. } => x().get(&to_index(index)).map(|r| {
             Some(match r {

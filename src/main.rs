@@ -1034,18 +1034,22 @@ fn load_corpus(dir: &Path) -> Result<viewcheck::corpus::Corpus, Fatal> {
 }
 
 fn validate(dir: &Path) -> Result<u8, Fatal> {
-    let corpus = load_corpus(dir)?;
-    let problems = viewcheck::corpus::validate(&corpus);
-    for p in &problems {
+    let v = viewcheck::corpus::validate_dir(dir).map_err(|problems| {
+        Fatal::env(format!(
+            "cannot validate the corpus at {}:\n{problems}",
+            dir.display()
+        ))
+    })?;
+    for p in &v.problems {
         out!("{p}");
     }
     out!(
         "{} cases in {} areas: {} problem(s)",
-        corpus.len(),
-        corpus.areas().len(),
-        problems.len()
+        v.cases,
+        v.areas,
+        v.problems.len()
     );
-    Ok(u8::from(!problems.is_empty()))
+    Ok(u8::from(!v.problems.is_empty()))
 }
 
 fn replay(backend: BackendArg, level: Level, dir: &Path, verbose: bool) -> Result<u8, Fatal> {
@@ -1196,6 +1200,16 @@ fn import_crash(
         return Ok(0);
     }
     let mut corpus = load_corpus(dir)?;
+    if let Some(same) = corpus.same_program(&imported.case) {
+        return Err(Fatal {
+            code: 1,
+            message: format!(
+                "not added: {} already holds this program as {}",
+                same.file.display(),
+                same.id
+            ),
+        });
+    }
     let id = corpus
         .add_case(area, topic, imported.case.clone())
         .map_err(|p| Fatal::env(format!("cannot add the case: {p}")))?;
