@@ -599,3 +599,82 @@ fn shape_products_do_not_overflow() {
         "steps[0].shape: 1099511627776 elements exceed the limit of 2^20 for `array`",
     );
 }
+
+/// Every structural boundary the validator accepts is one NumPy's executor
+/// accepts too: it builds the index arrays and masks (`np.array(nested,
+/// dtype)`) and runs the step, raising at most NumPy's own error for the step.
+/// Before, a 65-deep index array passed here and the oracle failed.
+#[cfg(feature = "oracle")]
+#[test]
+fn numpy_accepts_what_the_validator_accepts() {
+    use viewcheck::backend::{Backend, NumpyBackend};
+    let np = NumpyBackend::new().unwrap_or_else(|e| panic!("the NumPy oracle is unavailable: {e}"));
+    let ones = vec!["1"; MAX_INDEX_AXES].join(", ");
+    let deep_a = format!(r#"{{"op": "array", "out": "d", "shape": [{ones}]}}"#);
+    let program = |steps: &[String]| format!(r#"{{"format": 1, "steps": [{}]}}"#, steps.join(", "));
+    let a = r#"{"op": "array", "out": "a", "shape": [3]}"#.to_string();
+    let idx = |src: &str, out: &str, items: &str| {
+        format!(r#"{{"op": "index", "out": "{out}", "src": "{src}", "index": [{items}]}}"#)
+    };
+    let many_ints = vec!["0"; 100].join(", ");
+    let many_arrays = vec![r#"{"array": 0}"#; 70].join(", ");
+    let lines = [
+        program(&[
+            a.clone(),
+            idx(
+                "a",
+                "b",
+                &format!(r#"{{"array": {}}}"#, nest(MAX_INDEX_AXES, "0")),
+            ),
+        ]),
+        program(&[
+            a.clone(),
+            idx(
+                "a",
+                "b",
+                &format!(r#"{{"array": {}}}"#, nest(MAX_INDEX_AXES - 1, "[]")),
+            ),
+        ]),
+        program(&[
+            deep_a.clone(),
+            idx(
+                "d",
+                "b",
+                &format!(r#"{{"mask": {}}}"#, nest(MAX_INDEX_AXES, "true")),
+            ),
+        ]),
+        program(&[
+            deep_a.clone(),
+            idx(
+                "d",
+                "b",
+                &format!(r#"{{"mask": {}}}"#, nest(MAX_INDEX_AXES - 1, "[]")),
+            ),
+        ]),
+        program(&[
+            a.clone(),
+            idx(
+                "a",
+                "b",
+                &format!(r#"{{"mask": {}}}"#, nest(MAX_INDEX_AXES, "false")),
+            ),
+        ]),
+        program(&[
+            a.clone(),
+            format!(
+                r#"{{"op": "assign", "dst": "a", "index": [{{"array": {}}}], "value": {{"scalar": 7}}}}"#,
+                nest(MAX_INDEX_AXES, "2")
+            ),
+        ]),
+        program(&[a.clone(), idx("a", "b", &many_ints)]),
+        program(&[a.clone(), idx("a", "b", &many_arrays)]),
+        program(&[deep_a.clone(), idx("d", "b", &many_arrays)]),
+        program(&[r#"{"op": "array", "out": "z", "shape": [-0, 2]}"#.to_string()]),
+    ];
+    for line in &lines {
+        let p = Program::parse(line).unwrap_or_else(|e| panic!("rejected {line}: {e}"));
+        if let Err(e) = np.run(&p) {
+            panic!("the validator accepts what NumPy's executor rejects: {e}\n{line}");
+        }
+    }
+}
