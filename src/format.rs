@@ -1036,7 +1036,7 @@ impl<'a> StepReader<'a> {
                 None => {
                     return err(
                         &p,
-                        format!("more than 2^63 elements exceed the limit of 2^20 for `{op}`"),
+                        format!("at least 2^63 elements exceed the limit of 2^20 for `{op}`"),
                     )
                 }
             }
@@ -1103,10 +1103,10 @@ impl<'a> StepReader<'a> {
     }
 }
 
-/// Reads an index array or mask (`what`). The checks run in an order that
-/// keeps every message true: the axis count is that of the first chain of
-/// first elements (a real nesting depth), the element count is quoted only
-/// once the list is known not to be ragged, and the leaves are read last.
+/// Reads an index array or mask. Its shape is its nesting, read from the
+/// first element at each depth: the limits are checked on that shape before
+/// anything else is read, and then every sub-list must agree with it
+/// (otherwise the list is ragged).
 fn parse_nd<T>(
     v: &Json,
     path: &str,
@@ -1127,47 +1127,45 @@ fn parse_nd<T>(
             format!("{} axes exceed the limit of {MAX_INDEX_AXES}", shape.len()),
         );
     }
-    fn same_shape(v: &Json, shape: &[usize]) -> bool {
-        match (v, shape.split_first()) {
-            (Json::Array(_), None) => false,
-            (_, None) => true,
-            (Json::Array(items), Some((&n, rest))) => {
-                items.len() == n && items.iter().all(|x| same_shape(x, rest))
-            }
-            (_, Some(_)) => false,
+    // A ragged list can claim 32 extents of any length in a few hundred
+    // bytes, so the product is checked (in u64, the same on every platform).
+    let total = if shape.contains(&0) {
+        Some(0)
+    } else {
+        shape.iter().try_fold(1u64, |n, &e| n.checked_mul(e as u64))
+    };
+    match total {
+        Some(n) if n <= MAX_INDEX_ELEMENTS as u64 => {}
+        Some(n) => return err(path, format!("{n} elements exceed the index limit of 2^16")),
+        None => {
+            return err(
+                path,
+                "at least 2^64 elements exceed the index limit of 2^16",
+            )
         }
     }
-    if !same_shape(v, &shape) {
-        return err(path, "ragged index array");
-    }
-    // Not ragged, so the product is the number of leaves actually present
-    // (or 0): it cannot overflow, but stays checked like every size.
-    let total = shape
-        .iter()
-        .try_fold(1usize, |n, &e| n.checked_mul(e))
-        .unwrap_or(usize::MAX);
-    if total > MAX_INDEX_ELEMENTS {
-        return err(
-            path,
-            format!("{total} elements exceed the index limit of 2^16"),
-        );
-    }
+    let total = total.expect("checked above") as usize;
     let mut data = Vec::with_capacity(total);
-    fn leaves<T>(
+    fn walk<T>(
         v: &Json,
+        shape: &[usize],
         path: &str,
         data: &mut Vec<T>,
         leaf: &dyn Fn(&Json, &str) -> Result<T, FormatError>,
     ) -> Result<(), FormatError> {
-        match v {
-            Json::Array(items) => items.iter().try_for_each(|x| leaves(x, path, data, leaf)),
-            _ => {
+        match (v, shape.split_first()) {
+            (Json::Array(_), None) => err(path, "ragged index array"),
+            (_, None) => {
                 data.push(leaf(v, path)?);
                 Ok(())
             }
+            (Json::Array(items), Some((&n, rest))) if items.len() == n => items
+                .iter()
+                .try_for_each(|x| walk(x, rest, path, data, leaf)),
+            _ => err(path, "ragged index array"),
         }
     }
-    leaves(v, path, &mut data, leaf)?;
+    walk(v, &shape, path, &mut data, leaf)?;
     Ok(NdList { shape, data })
 }
 

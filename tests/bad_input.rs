@@ -81,13 +81,25 @@ fn nesting_and_axes() {
     };
     assert_eq!(a.shape, vec![1; 32]);
     Program::parse(&index(&format!(r#"{{"mask": {}}}"#, nest(31, "[]")))).unwrap();
-    // A ragged list is ragged, whatever its first element's nesting claims:
-    // the count quoted is never that of a shape the list does not have.
+    // The shape is the nesting of the first elements, and the limits are
+    // checked on it first (a ragged list is cheaper to reject that way);
+    // 32 levels of 8 claim 2^96 elements in a few hundred bytes.
     rejected(
         &index(&format!(
             r#"{{"array": [{}, 0]}}"#,
-            nest(1, &vec!["0"; 70000].join(","))
+            nest(1, &["0"; 70000].join(","))
         )),
+        "steps[1].index[0].array: 140000 elements exceed the index limit of 2^16",
+    );
+    let claims = (0..32).fold("0".to_string(), |s, _| {
+        format!("[{s}, 0, 0, 0, 0, 0, 0, 0]")
+    });
+    rejected(
+        &index(&format!(r#"{{"mask": {claims}}}"#)),
+        "steps[1].index[0].mask: at least 2^64 elements exceed the index limit of 2^16",
+    );
+    rejected(
+        &index(&format!(r#"{{"array": {}}}"#, nest(30, "[0, 0], [0]"))),
         "steps[1].index[0].array: ragged index array",
     );
     rejected(
@@ -257,6 +269,14 @@ fn the_text_around_the_value() {
         "invalid JSON: no value (the text is empty or only whitespace)",
     );
     rejected("{}", "missing field `format`");
+    rejected(
+        "hello",
+        "invalid JSON: expected a value at column 1, found `h`",
+    );
+    rejected(
+        "nonsense",
+        "invalid JSON: expected `null` at column 1, found `n`",
+    );
     rejected("null", "a program is a JSON object, got null");
     rejected(r#""{}""#, "a program is a JSON object, got a string");
 }
@@ -589,7 +609,7 @@ fn shape_products_do_not_overflow() {
     let big = ["1048576"; 5].join(", ");
     rejected(
         &shape(&big),
-        "steps[0].shape: more than 2^63 elements exceed the limit of 2^20 for `array`",
+        "steps[0].shape: at least 2^63 elements exceed the limit of 2^20 for `array`",
     );
     let mut with_zero = vec!["1048576"; 31];
     with_zero.push("0");
