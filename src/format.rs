@@ -448,9 +448,9 @@ impl<'a> Reader<'a> {
 
     fn path_string(&self) -> String {
         let mut s = String::new();
-        for seg in &self.path {
+        for (i, seg) in self.path.iter().enumerate() {
             match seg {
-                Segment::Key(k) if s.is_empty() => s.push_str(k),
+                Segment::Key(k) if i == 0 => s.push_str(k),
                 Segment::Key(k) => {
                     s.push('.');
                     s.push_str(k);
