@@ -378,6 +378,18 @@ impl fmt::Display for FormatError {
 
 impl std::error::Error for FormatError {}
 
+impl FormatError {
+    /// The rejection of a program line of `bytes` bytes, longer than
+    /// [`MAX_LINE_BYTES`]: what [`Program::parse`] says, for a line reader
+    /// that stops reading at the limit and so never holds the whole line.
+    pub fn line_too_long(bytes: usize) -> FormatError {
+        FormatError {
+            path: String::new(),
+            message: format!("program line of {bytes} bytes exceeds the limit of 2^24 bytes"),
+        }
+    }
+}
+
 fn err<T>(path: &str, message: impl Into<String>) -> Result<T, FormatError> {
     Err(FormatError {
         path: path.to_string(),
@@ -1224,13 +1236,7 @@ impl Program {
     /// in step order, exactly as [`Program::from_json`] checks them.
     pub fn parse(text: &str) -> Result<Program, FormatError> {
         if text.len() > MAX_LINE_BYTES {
-            return err(
-                "",
-                format!(
-                    "program line of {} bytes exceeds the limit of 2^24 bytes",
-                    text.len()
-                ),
-            );
+            return Err(FormatError::line_too_long(text.len()));
         }
         let v = Reader::new(text, Numbers::Format1Integers).document()?;
         Program::from_json(&v)
@@ -1240,13 +1246,7 @@ impl Program {
     /// that is not UTF-8 is rejected with the place of the first bad byte.
     pub fn parse_bytes(bytes: &[u8]) -> Result<Program, FormatError> {
         if bytes.len() > MAX_LINE_BYTES {
-            return err(
-                "",
-                format!(
-                    "program line of {} bytes exceeds the limit of 2^24 bytes",
-                    bytes.len()
-                ),
-            );
+            return Err(FormatError::line_too_long(bytes.len()));
         }
         match std::str::from_utf8(bytes) {
             Ok(text) => Program::parse(text),

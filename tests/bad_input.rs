@@ -5,8 +5,8 @@
 
 use viewcheck::backend::{run_line, StridedBackend};
 use viewcheck::format::{
-    json_from_str, Observation, Program, MAX_INDEX_AXES, MAX_JSON_DEPTH, MAX_LINE_BYTES,
-    MAX_PROGRAM_INDEX_ELEMENTS,
+    json_from_str, FormatError, Observation, Program, MAX_INDEX_AXES, MAX_JSON_DEPTH,
+    MAX_LINE_BYTES, MAX_PROGRAM_INDEX_ELEMENTS,
 };
 
 /// What the reader says about a number that is not a format-1 integer.
@@ -151,6 +151,9 @@ fn duplicate_keys() {
     assert_eq!(e.to_string(), r#"duplicate key "format_error""#);
     let e = json_from_str(r#"[{"a": 1}, {"b": {"c": 1, "c": 2}}]"#).unwrap_err();
     assert_eq!(e.to_string(), r#"[1].b: duplicate key "c""#);
+    // An empty key is a key like any other, in paths too.
+    let e = json_from_str(r#"{"": {"b": {"a": 1, "a": 2}}}"#).unwrap_err();
+    assert_eq!(e.path, ".b");
     // The same key in different objects is fine.
     Program::parse(
         r#"{"format": 1, "steps": [{"op": "array", "out": "a", "shape": [1]}, {"op": "array", "out": "b", "shape": [1]}]}"#,
@@ -558,6 +561,10 @@ fn the_line_limit() {
     rejected(
         &long,
         "program line of 16777217 bytes exceeds the limit of 2^24 bytes",
+    );
+    assert_eq!(
+        FormatError::line_too_long(1 << 30).to_string(),
+        "program line of 1073741824 bytes exceeds the limit of 2^24 bytes"
     );
     let e = Program::parse_bytes(long.as_bytes()).unwrap_err();
     assert_eq!(
