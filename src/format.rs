@@ -46,6 +46,19 @@ pub const MAX_RESULT_ELEMENTS: usize = 1 << 24;
 /// Longest program line (bytes) that readers accept (format 1.1).
 pub const MAX_LINE_BYTES: usize = 1 << 24;
 
+// More limits of format 1.1 (`MAX_LINE_BYTES` is the first). Each keeps a
+// hostile line from costing more than a valid program could, or keeps the
+// validator in step with NumPy.
+
+/// Most index-array and mask elements in one program, all steps together.
+pub const MAX_PROGRAM_INDEX_ELEMENTS: usize = 1 << 20;
+/// Most axes of an index array or mask: NumPy 1.x builds arrays of at most
+/// 32 axes (2.x: 64), so 32 keeps every accepted program runnable on both.
+pub const MAX_INDEX_AXES: usize = MAX_SHAPE_AXES;
+/// Deepest nesting of JSON lists and objects (serde_json's own default; a
+/// valid program needs at most 5 + `MAX_INDEX_AXES`).
+pub const MAX_JSON_DEPTH: usize = 128;
+
 /// Memory order argument of `array`, `reshape`, `ravel`, `flatten`, `copy`, `asarray`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Order {
@@ -365,11 +378,489 @@ impl fmt::Display for FormatError {
 
 impl std::error::Error for FormatError {}
 
+impl FormatError {
+    /// The rejection of a program line of `bytes` bytes, longer than
+    /// [`MAX_LINE_BYTES`]: what [`Program::parse`] says, for a line reader
+    /// that stops reading at the limit and so never holds the whole line.
+    pub fn line_too_long(bytes: usize) -> FormatError {
+        FormatError {
+            path: String::new(),
+            message: format!("program line of {bytes} bytes exceeds the limit of 2^24 bytes"),
+        }
+    }
+}
+
 fn err<T>(path: &str, message: impl Into<String>) -> Result<T, FormatError> {
     Err(FormatError {
         path: path.to_string(),
         message: message.into(),
     })
+}
+
+/// Which numbers the JSON reader turns into values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Numbers {
+    /// Programs: every number in format 1 is an integer, so a token with a
+    /// fraction or an exponent, or an integer beyond 64 bits, is an error
+    /// where it stands. These are the tokens that JSON readers disagree on
+    /// (Python reads `1e3` as a float and `2**70` exactly, serde_json both as
+    /// floats), so no `Value` could carry what the line says.
+    Format1Integers,
+    /// Observations: informational keys (timings) may hold any finite number.
+    Any,
+}
+
+/// One step of a JSON path: an object key or a list index.
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// A JSON reader that builds a `serde_json::Value` but, unlike
+/// `serde_json::from_str`, rejects duplicate keys (serde_json keeps the last
+/// one, so `{"format": 2, "format": 1}` would run), limits nesting with its
+/// own message, keeps the text of numbers for messages, and names the JSON
+/// path of every error.
+struct Reader<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    path: Vec<Segment>,
+    depth: usize,
+    numbers: Numbers,
+}
+
+/// A number token longer than this is shortened in messages.
+const MAX_QUOTED_NUMBER: usize = 40;
+
+fn quote_number(token: &str) -> String {
+    if token.len() <= MAX_QUOTED_NUMBER {
+        token.to_string()
+    } else {
+        // Number tokens are ASCII, so any byte index is a char boundary.
+        format!(
+            "{}... ({} characters)",
+            &token[..MAX_QUOTED_NUMBER - 8],
+            token.len()
+        )
+    }
+}
+
+impl<'a> Reader<'a> {
+    fn new(text: &'a str, numbers: Numbers) -> Reader<'a> {
+        Reader {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            path: Vec::new(),
+            depth: 0,
+            numbers,
+        }
+    }
+
+    fn path_string(&self) -> String {
+        let mut s = String::new();
+        for (i, seg) in self.path.iter().enumerate() {
+            match seg {
+                Segment::Key(k) if i == 0 => s.push_str(k),
+                Segment::Key(k) => {
+                    s.push('.');
+                    s.push_str(k);
+                }
+                Segment::Index(i) => {
+                    s.push('[');
+                    s.push_str(&i.to_string());
+                    s.push(']');
+                }
+            }
+        }
+        s
+    }
+
+    /// `column C` (1-based, in characters), with the line when the text has
+    /// several (pretty-printed documents).
+    fn place(&self, pos: usize) -> String {
+        let before = &self.text[..pos];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        if line_start == 0 {
+            format!("column {column}")
+        } else {
+            let line = before.matches('\n').count() + 1;
+            format!("line {line} column {column}")
+        }
+    }
+
+    fn fail<T>(&self, message: impl Into<String>) -> Result<T, FormatError> {
+        Err(FormatError {
+            path: self.path_string(),
+            message: message.into(),
+        })
+    }
+
+    /// What is at `pos`, for "found ..." (the end, a visible character, or
+    /// the code point of an invisible one such as NUL).
+    fn found(&self, pos: usize) -> String {
+        match self.text[pos..].chars().next() {
+            None => "the end of the text".to_string(),
+            Some(c) if c.is_ascii_graphic() => format!("`{c}`"),
+            Some(c) => format!("U+{:04X}", c as u32),
+        }
+    }
+
+    fn expected<T>(&self, what: &str) -> Result<T, FormatError> {
+        self.fail(format!(
+            "invalid JSON: expected {what} at {}, found {}",
+            self.place(self.pos),
+            self.found(self.pos)
+        ))
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    /// The whole text is one JSON value, with nothing but whitespace around it.
+    fn document(mut self) -> Result<Json, FormatError> {
+        if self.text.starts_with('\u{feff}') {
+            return self.fail("a UTF-8 byte-order mark at the start of the line is not allowed");
+        }
+        self.skip_ws();
+        if self.pos == self.bytes.len() {
+            return self.fail("invalid JSON: no value (the text is empty or only whitespace)");
+        }
+        let v = self.value()?;
+        self.skip_ws();
+        if self.pos < self.bytes.len() {
+            return self.fail(format!(
+                "invalid JSON: {} at {} after the end of the JSON value",
+                self.found(self.pos),
+                self.place(self.pos)
+            ));
+        }
+        Ok(v)
+    }
+
+    fn value(&mut self) -> Result<Json, FormatError> {
+        match self.peek() {
+            Some(b'{') => self.nested(Reader::object),
+            Some(b'[') => self.nested(Reader::list),
+            Some(b'"') => self.string().map(Json::String),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.literal("true", Json::Bool(true)),
+            Some(b'f') => self.literal("false", Json::Bool(false)),
+            Some(b'n') => self.literal("null", Json::Null),
+            _ => self.expected("a value"),
+        }
+    }
+
+    fn nested(
+        &mut self,
+        read: fn(&mut Reader<'a>) -> Result<Json, FormatError>,
+    ) -> Result<Json, FormatError> {
+        // The reader recurses once per level, so the limit also bounds its stack.
+        if self.depth == MAX_JSON_DEPTH {
+            // The path goes up to the innermost key: a path through 128
+            // nested lists would be 128 `[0]`s, the column says where.
+            let last_key = self.path.iter().rposition(|s| matches!(s, Segment::Key(_)));
+            self.path.truncate(last_key.map_or(0, |k| k + 1));
+            return self.fail(format!(
+                "lists and objects are nested more than {MAX_JSON_DEPTH} deep (at {})",
+                self.place(self.pos)
+            ));
+        }
+        self.depth += 1;
+        let v = read(self);
+        self.depth -= 1;
+        v
+    }
+
+    fn literal(&mut self, word: &str, v: Json) -> Result<Json, FormatError> {
+        if self.text[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(v)
+        } else {
+            self.expected(&format!("`{word}`"))
+        }
+    }
+
+    fn list(&mut self) -> Result<Json, FormatError> {
+        self.pos += 1; // [
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Json::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            self.path.push(Segment::Index(items.len()));
+            let item = self.value()?;
+            self.path.pop();
+            items.push(item);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.comma(b']')?,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Json::Array(items));
+                }
+                _ => return self.expected("`,` or `]`"),
+            }
+        }
+    }
+
+    fn object(&mut self) -> Result<Json, FormatError> {
+        self.pos += 1; // {
+        let mut map = Map::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Json::Object(map));
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return self.expected("a key (a string)");
+            }
+            let key = self.string()?;
+            if map.contains_key(&key) {
+                return self.fail(format!("duplicate key {key:?}"));
+            }
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return self.expected("`:`");
+            }
+            self.pos += 1;
+            self.skip_ws();
+            self.path.push(Segment::Key(key));
+            let v = self.value()?;
+            let Some(Segment::Key(key)) = self.path.pop() else {
+                unreachable!("the key pushed above")
+            };
+            map.insert(key, v);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.comma(b'}')?,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Json::Object(map));
+                }
+                _ => return self.expected("`,` or `}`"),
+            }
+        }
+    }
+
+    /// Steps over a `,` that must be followed by another entry: JSON has no
+    /// trailing commas, and saying so is clearer than "expected a value".
+    fn comma(&mut self, close: u8) -> Result<(), FormatError> {
+        let at = self.pos;
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek() == Some(close) {
+            return self.fail(format!(
+                "invalid JSON: trailing comma at {} before `{}`",
+                self.place(at),
+                close as char
+            ));
+        }
+        Ok(())
+    }
+
+    fn string(&mut self) -> Result<String, FormatError> {
+        let open = self.pos;
+        self.pos += 1; // "
+        let mut out = String::new();
+        loop {
+            let start = self.pos;
+            while let Some(&b) = self.bytes.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            // Stops only at ASCII bytes, so both ends are char boundaries.
+            out.push_str(&self.text[start..self.pos]);
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    let c = self.escape()?;
+                    out.push(c);
+                }
+                Some(b) => {
+                    return self.fail(format!(
+                        "invalid JSON: control character U+{b:04X} in a string at {} (write it as an escape)",
+                        self.place(self.pos)
+                    ))
+                }
+                None => {
+                    return self.fail(format!(
+                        "invalid JSON: the string that starts at {} is not closed",
+                        self.place(open)
+                    ))
+                }
+            }
+        }
+    }
+
+    fn escape(&mut self) -> Result<char, FormatError> {
+        let at = self.pos;
+        self.pos += 1; // backslash
+        let Some(b) = self.peek() else {
+            return self.expected("an escape character");
+        };
+        self.pos += 1;
+        Ok(match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi = self.hex4(at)?;
+                if (0xD800..0xDC00).contains(&hi) {
+                    if self.text[self.pos..].starts_with("\\u") {
+                        self.pos += 2;
+                        let lo = self.hex4(at)?;
+                        if (0xDC00..0xE000).contains(&lo) {
+                            let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                            return Ok(char::from_u32(c).expect("a valid surrogate pair"));
+                        }
+                    }
+                    return self.fail(format!(
+                        "invalid JSON: unpaired surrogate \\u{hi:04X} in a string at {}",
+                        self.place(at)
+                    ));
+                }
+                match char::from_u32(hi) {
+                    Some(c) => c,
+                    None => {
+                        return self.fail(format!(
+                            "invalid JSON: unpaired surrogate \\u{hi:04X} in a string at {}",
+                            self.place(at)
+                        ))
+                    }
+                }
+            }
+            _ => {
+                return self.fail(format!(
+                    "invalid JSON: unknown escape `\\{}` in a string at {}",
+                    self.text[at + 1..].chars().next().unwrap_or(' '),
+                    self.place(at)
+                ));
+            }
+        })
+    }
+
+    fn hex4(&mut self, at: usize) -> Result<u32, FormatError> {
+        let digits = self.bytes.get(self.pos..self.pos + 4);
+        match digits.filter(|d| d.iter().all(u8::is_ascii_hexdigit)) {
+            Some(d) => {
+                self.pos += 4;
+                let s = std::str::from_utf8(d).expect("hex digits are ASCII");
+                Ok(u32::from_str_radix(s, 16).expect("four hex digits"))
+            }
+            None => self.fail(format!(
+                "invalid JSON: \\u at {} needs four hex digits",
+                self.place(at)
+            )),
+        }
+    }
+
+    fn number(&mut self) -> Result<Json, FormatError> {
+        let start = self.pos;
+        // The token for messages: every character a number may contain.
+        let mut end = start;
+        while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = self.bytes.get(end) {
+            end += 1;
+        }
+        let token = &self.text[start..end];
+        let b = token.as_bytes();
+        // JSON's grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+        let mut i = usize::from(b.first() == Some(&b'-'));
+        let digits = |i: &mut usize| {
+            let s = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i - s
+        };
+        let int_start = i;
+        let int_digits = digits(&mut i);
+        let mut ok = int_digits > 0 && (b[int_start] != b'0' || int_digits == 1);
+        let mut integer = true;
+        if ok && b.get(i) == Some(&b'.') {
+            i += 1;
+            integer = false;
+            ok = digits(&mut i) > 0;
+        }
+        if ok && matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            integer = false;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            ok = digits(&mut i) > 0;
+        }
+        if !ok || i != b.len() {
+            return self.fail(format!(
+                "invalid JSON: malformed number `{}` at {}",
+                quote_number(token),
+                self.place(start)
+            ));
+        }
+        self.pos = end;
+        if integer {
+            if let Ok(v) = token.parse::<i64>() {
+                return Ok(Json::from(v));
+            }
+            if let Ok(v) = token.parse::<u64>() {
+                return Ok(Json::from(v));
+            }
+        }
+        match self.numbers {
+            Numbers::Format1Integers if integer => self.fail(format!(
+                "integer {} is outside [-(2^31 - 1), 2^31 - 1]",
+                quote_number(token)
+            )),
+            Numbers::Format1Integers => {
+                self.fail(format!("{} {NOT_AN_INTEGER}", quote_number(token)))
+            }
+            Numbers::Any => match token
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+            {
+                Some(n) => Ok(Json::Number(n)),
+                None => self.fail(format!("number {} is out of range", quote_number(token))),
+            },
+        }
+    }
+}
+
+/// Why a number is not a format-1 integer, after the number.
+const NOT_AN_INTEGER: &str =
+    "is not an integer (format 1 integers are JSON integers without fraction or exponent)";
+
+/// Parses JSON text strictly: a duplicate key, nesting deeper than
+/// [`MAX_JSON_DEPTH`], a byte-order mark or anything after the value is an
+/// error with its JSON path. Numbers become integers when they are integer
+/// tokens that fit 64 bits, otherwise floats. For corpus files and
+/// observations; programs go through [`Program::parse`].
+pub fn json_from_str(text: &str) -> Result<Json, FormatError> {
+    Reader::new(text, Numbers::Any).document()
 }
 
 fn describe(v: &Json) -> &'static str {
@@ -393,7 +884,9 @@ fn int(v: &Json, path: &str) -> Result<i64, FormatError> {
                 path,
                 format!("integer {n} is outside [-(2^31 - 1), 2^31 - 1]"),
             ),
-            _ => err(path, format!("expected an integer, got {n}")),
+            // Only a `Value` built elsewhere gets here: the text reader
+            // rejects such numbers itself, quoting them as written.
+            _ => err(path, format!("{n} {NOT_AN_INTEGER}")),
         },
         other => err(
             path,
@@ -537,15 +1030,27 @@ impl<'a> StepReader<'a> {
             }
         }
         if (op == "array" || op == "broadcast_to") && shape.iter().all(|&e| e >= 0) {
-            let mut n: i64 = 1;
-            for &e in &shape {
-                n = n.saturating_mul(e);
-            }
-            if n > MAX_ELEMENTS {
-                return err(
-                    &p,
-                    format!("{n} elements exceed the limit of 2^20 for `{op}`"),
-                );
+            // 32 extents of up to 2^20 overflow any integer type, so the
+            // product is checked (a zero extent makes it 0 whatever precedes).
+            let n = if shape.contains(&0) {
+                Some(0)
+            } else {
+                shape.iter().try_fold(1i64, |n, &e| n.checked_mul(e))
+            };
+            match n {
+                Some(n) if n <= MAX_ELEMENTS => {}
+                Some(n) => {
+                    return err(
+                        &p,
+                        format!("{n} elements exceed the limit of 2^20 for `{op}`"),
+                    )
+                }
+                None => {
+                    return err(
+                        &p,
+                        format!("at least 2^63 elements exceed the limit of 2^20 for `{op}`"),
+                    )
+                }
             }
         }
         Ok(shape)
@@ -610,13 +1115,15 @@ impl<'a> StepReader<'a> {
     }
 }
 
+/// Reads an index array or mask. Its shape is its nesting, read from the
+/// first element at each depth: the limits are checked on that shape before
+/// anything else is read, and then every sub-list must agree with it
+/// (otherwise the list is ragged).
 fn parse_nd<T>(
     v: &Json,
     path: &str,
     leaf: &dyn Fn(&Json, &str) -> Result<T, FormatError>,
 ) -> Result<NdList<T>, FormatError> {
-    // Determine the shape from the first element at each depth, then check
-    // that every sub-list agrees with it (otherwise the list is ragged).
     let mut shape = Vec::new();
     let mut cur = v;
     while let Json::Array(items) = cur {
@@ -626,41 +1133,51 @@ fn parse_nd<T>(
             None => break,
         }
     }
-    let total: usize = shape.iter().product();
-    if total > MAX_INDEX_ELEMENTS {
+    if shape.len() > MAX_INDEX_AXES {
         return err(
             path,
-            format!("{total} elements exceed the index limit of 2^16"),
+            format!("{} axes exceed the limit of {MAX_INDEX_AXES}", shape.len()),
         );
     }
+    // A ragged list can claim 32 extents of any length in a few hundred
+    // bytes, so the product is checked (in u64, the same on every platform).
+    let total = if shape.contains(&0) {
+        Some(0)
+    } else {
+        shape.iter().try_fold(1u64, |n, &e| n.checked_mul(e as u64))
+    };
+    match total {
+        Some(n) if n <= MAX_INDEX_ELEMENTS as u64 => {}
+        Some(n) => return err(path, format!("{n} elements exceed the index limit of 2^16")),
+        None => {
+            return err(
+                path,
+                "at least 2^64 elements exceed the index limit of 2^16",
+            )
+        }
+    }
+    let total = total.expect("checked above") as usize;
     let mut data = Vec::with_capacity(total);
     fn walk<T>(
         v: &Json,
-        depth: usize,
         shape: &[usize],
         path: &str,
         data: &mut Vec<T>,
         leaf: &dyn Fn(&Json, &str) -> Result<T, FormatError>,
     ) -> Result<(), FormatError> {
-        if depth == shape.len() {
-            if v.is_array() {
-                return err(path, "ragged index array");
-            }
-            data.push(leaf(v, path)?);
-            return Ok(());
-        }
-        match v {
-            Json::Array(items) if items.len() == shape[depth] => {
-                for (i, x) in items.iter().enumerate() {
-                    walk(x, depth + 1, shape, path, data, leaf)?;
-                    let _ = i;
-                }
+        match (v, shape.split_first()) {
+            (Json::Array(_), None) => err(path, "ragged index array"),
+            (_, None) => {
+                data.push(leaf(v, path)?);
                 Ok(())
             }
+            (Json::Array(items), Some((&n, rest))) if items.len() == n => items
+                .iter()
+                .try_for_each(|x| walk(x, rest, path, data, leaf)),
             _ => err(path, "ragged index array"),
         }
     }
-    walk(v, 0, &shape, path, &mut data, leaf)?;
+    walk(v, &shape, path, &mut data, leaf)?;
     Ok(NdList { shape, data })
 }
 
@@ -708,13 +1225,45 @@ fn parse_item(v: &Json, path: &str) -> Result<Item, FormatError> {
 }
 
 impl Program {
-    /// Parses and validates a program from JSON text.
+    /// Parses and validates a program from JSON text (one line of a JSON
+    /// Lines stream, or a whole document).
+    ///
+    /// Problems of the text itself come first, at the first place they
+    /// occur: a line longer than [`MAX_LINE_BYTES`] (rejected unread), a
+    /// byte-order mark, malformed JSON, a duplicate key, nesting deeper than
+    /// [`MAX_JSON_DEPTH`], and numbers that are not format-1 integers (a
+    /// fraction, an exponent, or beyond 64 bits). Then the structural rules,
+    /// in step order, exactly as [`Program::from_json`] checks them.
     pub fn parse(text: &str) -> Result<Program, FormatError> {
-        let v: Json = serde_json::from_str(text).map_err(|e| FormatError {
-            path: String::new(),
-            message: format!("invalid JSON: {e}"),
-        })?;
+        if text.len() > MAX_LINE_BYTES {
+            return Err(FormatError::line_too_long(text.len()));
+        }
+        let v = Reader::new(text, Numbers::Format1Integers).document()?;
         Program::from_json(&v)
+    }
+
+    /// [`Program::parse`] for raw bytes, as a line reader has them: text
+    /// that is not UTF-8 is rejected with the place of the first bad byte.
+    pub fn parse_bytes(bytes: &[u8]) -> Result<Program, FormatError> {
+        if bytes.len() > MAX_LINE_BYTES {
+            return Err(FormatError::line_too_long(bytes.len()));
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Program::parse(text),
+            Err(e) => {
+                let good = e.valid_up_to();
+                // `good` ends on a char boundary by definition of valid_up_to.
+                let text = std::str::from_utf8(&bytes[..good]).expect("valid prefix");
+                let at = Reader::new(text, Numbers::Any).place(good);
+                err(
+                    "",
+                    format!(
+                        "the line is not UTF-8: byte 0x{:02X} at {at} does not belong to a UTF-8 character",
+                        bytes[good]
+                    ),
+                )
+            }
+        }
     }
 
     /// Validates a parsed JSON document as a program.
@@ -732,6 +1281,9 @@ impl Program {
         }
         match root.get("format") {
             Some(Json::Number(n)) if n.as_i64() == Some(FORMAT_VERSION) => {}
+            Some(Json::Number(n)) if !n.is_i64() && !n.is_u64() => {
+                return err("format", format!("{n} {NOT_AN_INTEGER}"))
+            }
             Some(other) => return err("format", format!("expected 1, got {other}")),
             None => return err("", "missing field `format`"),
         }
@@ -761,9 +1313,32 @@ impl Program {
         }
         let mut bound: HashSet<String> = HashSet::new();
         let mut steps = Vec::with_capacity(steps_json.len());
+        let mut index_elements: usize = 0;
         for (i, s) in steps_json.iter().enumerate() {
             let path = format!("steps[{i}]");
             let step = parse_step(s, &path)?;
+            if let Step::Index { index, .. }
+            | Step::Assign { index, .. }
+            | Step::AddAssign { index, .. } = &step
+            {
+                for (j, item) in index.iter().enumerate() {
+                    let (kind, n) = match item {
+                        Item::Array(a) => ("array", a.data.len()),
+                        Item::Mask(m) => ("mask", m.data.len()),
+                        _ => continue,
+                    };
+                    index_elements = index_elements.saturating_add(n);
+                    if index_elements > MAX_PROGRAM_INDEX_ELEMENTS {
+                        return err(
+                            &format!("{path}.index[{j}].{kind}"),
+                            format!(
+                                "index arrays and masks up to here hold {index_elements} elements, \
+                                 more than the limit of 2^20 per program"
+                            ),
+                        );
+                    }
+                }
+            }
             for (key, used) in step_use_fields(&step) {
                 if !bound.contains(used) {
                     return err(
@@ -960,7 +1535,10 @@ fn nd_to_json<T: Copy>(nd: &NdList<T>, leaf: fn(T) -> Json) -> Json {
             return leaf(data[0]);
         }
         let n = shape[0];
-        let inner: usize = shape[1..].iter().product();
+        let inner = shape[1..]
+            .iter()
+            .try_fold(1usize, |p, &e| p.checked_mul(e))
+            .expect("an NdList's shape multiplies to its data length");
         Json::Array(
             (0..n)
                 .map(|i| build(&shape[1..], &data[i * inner..(i + 1) * inner], leaf))
@@ -1218,6 +1796,12 @@ impl Observation {
     /// One line of JSON.
     pub fn to_line(&self) -> String {
         self.to_json().to_string()
+    }
+
+    /// Parses an observation from JSON text with the strict reader
+    /// ([`json_from_str`]: no duplicate keys), then as [`Observation::from_json`].
+    pub fn parse(text: &str) -> Result<Observation, FormatError> {
+        Observation::from_json(&json_from_str(text)?)
     }
 
     /// Parses an observation (e.g. one recorded in the corpus or printed by

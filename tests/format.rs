@@ -51,7 +51,7 @@ fn the_document() {
     rejects(r#"{"format": 1}"#, "missing field `steps`");
     rejects(
         r#"{"format": 1.0, "steps": []}"#,
-        "format: expected 1, got 1.0",
+        "format: 1.0 is not an integer (format 1 integers are JSON integers without fraction or exponent)",
     );
     rejects(r#"{"format": 2, "steps": []}"#, "format: expected 1, got 2");
     rejects(
@@ -196,7 +196,7 @@ fn integers_and_their_range() {
     ));
     rejects(
         &with_a(r#"{"op": "diagonal", "out": "b", "src": "a", "offset": 1.5}"#),
-        "steps[1].offset: expected an integer, got 1.5",
+        "steps[1].offset: 1.5 is not an integer (format 1 integers are JSON integers without fraction or exponent)",
     );
     rejects(
         &with_a(r#"{"op": "swapaxes", "out": "b", "src": "a", "axis1": "0", "axis2": 1}"#),
@@ -210,7 +210,7 @@ fn integers_and_their_range() {
         &with_a(
             r#"{"op": "moveaxis", "out": "b", "src": "a", "source": [0], "destination": [1.0]}"#,
         ),
-        "steps[1].destination[0]: expected an integer, got 1.0",
+        "steps[1].destination[0]: 1.0 is not an integer (format 1 integers are JSON integers without fraction or exponent)",
     );
     rejects(
         &with_a(r#"{"op": "assign", "dst": "a", "index": [], "value": {"scalar": 2147483648}}"#),
@@ -332,7 +332,7 @@ fn index_items() {
     );
     rejects(
         &idx("[1.5]"),
-        "steps[1].index[0]: expected an integer, got 1.5",
+        "steps[1].index[0]: 1.5 is not an integer (format 1 integers are JSON integers without fraction or exponent)",
     );
     rejects(
         &idx(r#"[{"range": 1}]"#),
@@ -376,7 +376,7 @@ fn index_items() {
     );
     rejects(
         &idx(r#"[{"array": [[1.0]]}]"#),
-        "steps[1].index[0].array: expected an integer, got 1.0",
+        "steps[1].index[0].array[0][0]: 1.0 is not an integer (format 1 integers are JSON integers without fraction or exponent)",
     );
     rejects(
         &idx(r#"[{"mask": [1, 0]}]"#),
@@ -466,7 +466,7 @@ fn values() {
     );
     rejects(
         &val(r#"{"scalar": 1.5}"#),
-        "steps[1].value.scalar: expected an integer, got 1.5",
+        "steps[1].value.scalar: 1.5 is not an integer (format 1 integers are JSON integers without fraction or exponent)",
     );
     rejects(
         &val(r#"{"scalar": true}"#),
@@ -519,7 +519,7 @@ fn run_line_turns_malformed_input_into_a_format_error() {
         ("[]", "a program is a JSON object, got a list"),
         (
             r#"{"format": 1.0, "steps": []}"#,
-            "format: expected 1, got 1.0",
+            "format: 1.0 is not an integer",
         ),
         (
             r#"{"format": 1, "steps": [{"op": "copy", "out": "b", "src": "a"}]}"#,

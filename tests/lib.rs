@@ -1,6 +1,7 @@
 //! The integration tests of `viewcheck`, in one test binary (one link of
 //! libpython, one NumPy start-up).
 
+mod bad_input;
 mod cli;
 mod compare;
 mod corpus_tools;

@@ -1375,8 +1375,32 @@ text_case("fe-invalid-json", "Text that is not JSON is rejected", '{"format": 1,
 text_case("fe-trailing-comma", "JSON with a trailing comma is rejected", '{"format": 1, "steps": [],}',
           rules=["V-FORMAT-1"])
 text_case("fe-empty-text", "Empty text is rejected", "", rules=["V-FORMAT-1"])
+text_case("fe-duplicate-key", "A key given twice in a step is rejected (JSON readers would keep the last)",
+          '{"format": 1, "steps": [{"op": "array", "out": "a", "out": "b", "shape": [3]}]}', rules=["V-FORMAT-1"])
+text_case("fe-duplicate-format", "A key given twice at the top is rejected",
+          '{"format": 2, "format": 1, "steps": []}', rules=["V-FORMAT-1"])
+text_case("fe-exponent-extent", "An integer written with an exponent is not a format-1 integer",
+          '{"format": 1, "steps": [{"op": "array", "out": "a", "shape": [1e3]}]}', rules=["V-FORMAT-1"])
+text_case("fe-huge-exponent", "A number too large for a float is named as written",
+          '{"format": 1, "steps": [{"op": "array", "out": "a", "shape": [1e400]}]}', rules=["V-FORMAT-1"])
+text_case("fe-byte-order-mark", "A byte-order mark before the program is rejected",
+          '\ufeff{"format": 1, "steps": []}', rules=["V-FORMAT-1"])
+text_case("fe-trailing-text", "Text after the program is rejected", '{"format": 1, "steps": []} x',
+          rules=["V-FORMAT-1"])
+text_case("fe-nul-byte", "A NUL byte where a value belongs is rejected", '{"format": 1, "steps": [\u0000]}',
+          rules=["V-FORMAT-1"])
+text_case("fe-truncated-string", "A line cut inside a string is rejected", '{"format": 1, "steps": [{"op": "arr',
+          rules=["V-FORMAT-1"])
 
 area("errors", "format-limits")
+
+
+def _nest(depth, leaf):
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
 raw_case("fe-int-too-big", "Integers above 2^31 - 1 are rejected",
          {"format": 1, "steps": [_OK, {"op": "index", "out": "b", "src": "a", "index": [2147483648]}]},
          rules=["V-FORMAT-2"])
@@ -1403,6 +1427,16 @@ raw_case("fe-index-array-too-big", "Index arrays have at most 2^16 elements (cou
          {"format": 1, "steps": [_OK, {"op": "index", "out": "b", "src": "a",
                                        "index": [{"array": [[0] * 257] + [[0]] * 255}]}]},
          rules=["V-FORMAT-2"])
+raw_case("fe-index-array-33-axes", "Index arrays have at most 32 axes (NumPy 1.x builds no more)",
+         {"format": 1, "steps": [_OK, {"op": "index", "out": "b", "src": "a", "index": [{"array": _nest(33, 0)}]}]},
+         rules=["V-FORMAT-2"])
+raw_case("fe-mask-65-axes", "Masks have at most 32 axes (NumPy 2.x builds at most 64)",
+         {"format": 1, "steps": [_OK, {"op": "index", "out": "b", "src": "a", "index": [{"mask": _nest(65, True)}]}]},
+         rules=["V-FORMAT-2"])
+text_case("fe-int-beyond-64-bits", "An integer beyond 64 bits is named as written (2^70)",
+          '{"format": 1, "steps": [{"op": "array", "out": "a", "shape": [1180591620717411303424]}]}',
+          rules=["V-FORMAT-2"])
+text_case("fe-json-nesting", "Lists and objects nest at most 128 deep", "[" * 129 + "]" * 129, rules=["V-FORMAT-2"])
 raw_case("fe-diag-min-int", "diagonal offset -2^31 is out of range (NumPy 2.4.6 crashes on it)",
          {"format": 1, "steps": [{"op": "array", "out": "a", "shape": [2, 2]},
                                  {"op": "diagonal", "out": "d", "src": "a", "offset": -2147483648}]},

@@ -68,9 +68,10 @@ DEFS = {
     "order_cf": {"enum": ["C", "F"]},
     "order_cfa": {"enum": ["C", "F", "A"]},
     "order_cfak": {"enum": ["C", "F", "A", "K"]},
-    "int_nest": {"description": "nested lists of integers; the nesting is the index array's shape (raggedness is checked by the typed parser)",
-                 "oneOf": [ref("int"), {"type": "array", "items": ref("int_nest")}]},
-    "bool_nest": {"oneOf": [{"type": "boolean"}, {"type": "array", "items": ref("bool_nest")}]},
+    "int_nest": {"description": "nested lists of integers, at most 32 deep; the nesting is the index array's shape (raggedness is checked by the typed parser)",
+                 "$ref": "#/$defs/int_nest_32"},
+    "bool_nest": {"description": "nested lists of booleans, at most 32 deep (a mask's shape)",
+                  "$ref": "#/$defs/bool_nest_32"},
     "item": {"oneOf": [
         ref("int"),
         {"enum": ["newaxis", "ellipsis"]},
@@ -93,12 +94,21 @@ DEFS = {
 }
 for _op, _s in STEPS.items():
     DEFS["step_" + _op] = _s
+# An index array or mask has at most MAX_INDEX_AXES = 32 axes (NumPy 1.x's
+# limit): JSON Schema has no depth keyword, so the nesting is unrolled into
+# one definition per remaining axis, `*_nest_0` being a bare leaf.
+MAX_INDEX_AXES = 32
+for _kind, _leaf in (("int", ref("int")), ("bool", {"type": "boolean"})):
+    DEFS[_kind + "_nest_0"] = _leaf
+    for _k in range(1, MAX_INDEX_AXES + 1):
+        DEFS["%s_nest_%d" % (_kind, _k)] = {
+            "oneOf": [_leaf, {"type": "array", "items": ref("%s_nest_%d" % (_kind, _k - 1))}]}
 
 PROGRAM = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": BASE + "program.schema.json",
     "title": "viewcheck format-1 program",
-    "description": "A format-1 program (docs/FORMAT.md). JSON Schema cannot express every structural rule: names used only after an earlier step binds them and bound once, non-ragged index arrays and masks, the element limits of array / broadcast_to shapes (2^20) and index arrays (2^16), and integers written with a fraction (`1.0`, which JSON Schema counts as an integer) are checked by the typed parser (viewcheck::format::Program::from_json). A document valid here may still be rejected whole there; one invalid here is always rejected.",
+    "description": "A format-1 program (docs/FORMAT.md). JSON Schema cannot express every structural rule: names used only after an earlier step binds them and bound once, non-ragged index arrays and masks, the element limits of array / broadcast_to shapes (2^20), of index arrays (2^16) and of all index arrays and masks of a program (2^20), and integers written with a fraction or exponent (`1.0`, which JSON Schema counts as an integer) are checked by the typed parser (viewcheck::format::Program::from_json); duplicate keys, the line length (2^24 bytes) and the JSON nesting depth (128) are properties of the text, checked by viewcheck::format::Program::parse. A document valid here may still be rejected whole there; one invalid here is always rejected.",
     "type": "object",
     "required": ["format", "steps"],
     "additionalProperties": False,
