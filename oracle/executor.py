@@ -32,8 +32,34 @@ import numpy as np
 #: Largest number of elements a step may produce (format-1 "Limits").
 ELEMENT_LIMIT = 2**24
 
+#: Most elements all bound arrays of a program may have together (format 1.1
+#: "Limits"): a successful step whose array result would go beyond it fails
+#: with LimitExceeded and binds nothing.
+PROGRAM_ELEMENT_LIMIT = 2**22
+
+#: Work bound for NumPy's exact overlap solver.  Its cost grows exponentially
+#: with the number of axes (a 20-d array and a few of its diagonals take
+#: minutes); 10**4 candidate steps take well under a millisecond, and beyond
+#: that ``_Overlap`` answers from the address sets instead.
+SHARES_MAX_WORK = 10**4
+
 #: Element size of every array a program can create (int64).
 ITEMSIZE = 8
+
+
+class ResourceError(RuntimeError):
+    """The interpreter ran out of a resource (memory, recursion depth) while
+    running a program.
+
+    Raised out of ``run_program`` instead of recording a step outcome: a
+    MemoryError says something about this machine, not about NumPy's rules,
+    so it must never become a recorded answer.
+    """
+
+
+#: Exceptions that are failures of the machine, never NumPy's verdict on a
+#: step (NumPy's own "Unable to allocate" is a MemoryError subclass).
+_RESOURCE_ERRORS = (MemoryError, RecursionError)
 
 
 class ProgramError(ValueError):
@@ -288,6 +314,8 @@ def _run_write(step, env, add):
         warnings.simplefilter("always")
         try:
             raw(d, idx, v)
+        except _RESOURCE_ERRORS:
+            raise
         except Exception as exc:  # NumPy's verdict: record its class
             _restore(owner, snapshot)
             return {"error": type(exc).__name__}
@@ -300,7 +328,7 @@ def _run_write(step, env, add):
         warnings.simplefilter("ignore")  # e.g. int64 scalar overflow wrap
         _documented_write(d, idx, v, add)
     if not np.array_equal(raw_result, owner):
-        if _is_array(v) and np.shares_memory(v, d):
+        if _is_array(v) and _Overlap().shares(v, d):
             record["numpy_deviation"] = "overlap"
         else:
             record["numpy_deviation"] = "duplicate-order"
@@ -431,7 +459,18 @@ def _used_names(step):
     return names
 
 
-def _run_step(step, env, order, known):
+class _State:
+    """The names a running program has bound so far."""
+
+    def __init__(self):
+        self.env = {}  # name -> ndarray or NumPy integer scalar (bound names only)
+        self.order = []  # bound names, in binding order
+        self.known = set()  # names bound by a step so far, successful or not
+        self.elements = 0  # elements of all bound arrays (PROGRAM_ELEMENT_LIMIT)
+
+
+def _run_step(step, state):
+    env, known = state.env, state.known
     if not isinstance(step, dict):
         raise ProgramError(f"step is not an object: {step!r}")
     op = step.get("op")
@@ -467,13 +506,22 @@ def _run_step(step, env, order, known):
         warnings.simplefilter("always")
         try:
             result = thunk()
+        except _RESOURCE_ERRORS:
+            raise
         except Exception as exc:  # NumPy's verdict: record its class
             return {"error": type(exc).__name__}
     if not _is_array(result):
         if not isinstance(result, np.integer):
             raise TypeError(f"op {op!r} returned unexpected {type(result).__name__}")
+    # Every bound array is observed with all its values (each view
+    # separately, a broadcast view at its full size), so the budget counts
+    # what the observation will hold, not what is allocated.
+    size = int(result.size) if _is_array(result) else 0
+    if state.elements + size > PROGRAM_ELEMENT_LIMIT:
+        return {"error": "LimitExceeded"}
+    state.elements += size
     env[out] = result
-    order.append(out)
+    state.order.append(out)
     record = {"ok": True}
     if caught:
         record["warning"] = caught[0].category.__name__
@@ -509,6 +557,61 @@ def _describe(arr, owners):
     }
 
 
+class _Overlap:
+    """Exact ``np.shares_memory`` answers in bounded time.
+
+    NumPy's solver is tried first with a work bound; when it gives up
+    (``TooHardError``) the answer is computed from the sorted element
+    addresses instead, which costs O(n log n) in the elements of the two
+    arrays (bounded by PROGRAM_ELEMENT_LIMIT) and is just as exact.  Address
+    sets are cached per array, because an array that is hard for the solver
+    usually is so against several others.
+    """
+
+    def __init__(self):
+        self._addresses = {}  # id(arr) -> (arr, sorted start addresses)
+
+    def shares(self, x, y):
+        try:
+            return bool(np.shares_memory(x, y, max_work=SHARES_MAX_WORK))
+        except np.exceptions.TooHardError:
+            return self.shares_by_addresses(x, y)
+
+    def shares_by_addresses(self, x, y):
+        """Whether some item of x and some item of y have a byte in common."""
+        ax, ay = self._starts(x), self._starts(y)
+        if ax.size == 0 or ay.size == 0:
+            return False
+        # Item [p, p + x.itemsize) meets [q, q + y.itemsize) iff
+        # p - y.itemsize < q < p + x.itemsize; only the nearest p on either
+        # side of each q can satisfy that, whatever the alignment.
+        i = np.searchsorted(ax, ay, side="right")
+        below = ax[np.maximum(i - 1, 0)]
+        above = ax[np.minimum(i, ax.size - 1)]
+        hit_below = (i > 0) & (ay - below < x.itemsize)
+        hit_above = (i < ax.size) & (above - ay < y.itemsize)
+        return bool(np.any(hit_below | hit_above))
+
+    def _starts(self, arr):
+        cached = self._addresses.get(id(arr))
+        if cached is not None:
+            return cached[1]
+        if arr.size == 0:
+            starts = np.empty(0, dtype=np.int64)
+        else:
+            starts = np.array([_data_ptr(arr)], dtype=np.int64)
+            for n, stride in zip(arr.shape, arr.strides):
+                # Length-1 and zero-stride axes add no address.
+                if n > 1 and stride != 0:
+                    steps = np.arange(n, dtype=np.int64) * stride
+                    starts = (starts[:, None] + steps).ravel()
+            # Sorted, not deduplicated: the nearest-neighbour test below
+            # does not mind repeats (and np.unique is 20x slower here).
+            starts = np.sort(starts)
+        self._addresses[id(arr)] = (arr, starts)
+        return starts
+
+
 def _observe(env, order):
     arrays = {}
     owners = {}  # id(owner) -> (number, owner); keeps owners alive meanwhile
@@ -521,15 +624,21 @@ def _observe(env, order):
         else:
             arrays[name] = {"scalar": int(value)}
     shares, may_share = [], []
+    overlap = _Overlap()
     for i, a in enumerate(array_names):
         x = env[a]
         for b in array_names[i + 1 :]:
             y = env[b]
             if np.may_share_memory(x, y):  # bounds check; False => disjoint
                 may_share.append([a, b])
-                if np.shares_memory(x, y):  # exact
+                if overlap.shares(x, y):  # exact
                     shares.append([a, b])
     return arrays, shares, may_share
+
+
+def _resource_failure(exc, where):
+    kind = "out of memory" if isinstance(exc, MemoryError) else "resource exhausted"
+    return ResourceError(f"{kind} ({type(exc).__name__}: {exc}) {where}")
 
 
 def run_program(program):
@@ -537,18 +646,27 @@ def run_program(program):
 
     ``program`` is the parsed JSON object.  The result contains only dicts,
     lists, str, int and bool.  Raises ``ProgramError`` for a structurally
-    invalid program; any other exception is an internal error.
+    invalid program and ``ResourceError`` when memory or recursion depth ran
+    out (no observation exists then); any other exception is an internal
+    error.
     """
     if not isinstance(program, dict) or program.get("format") != 1:
         raise ProgramError('a program must be an object with "format": 1')
     steps = program.get("steps")
     if not isinstance(steps, list):
         raise ProgramError('a program needs a "steps" list')
-    env = {}  # name -> ndarray or NumPy integer scalar (bound names only)
-    order = []  # bound names, in binding order
-    known = set()  # names bound by a step so far, successful or not
-    records = [_run_step(step, env, order, known) for step in steps]
-    arrays, shares, may_share = _observe(env, order)
+    state = _State()
+    records = []
+    for i, step in enumerate(steps):
+        try:
+            records.append(_run_step(step, state))
+        except _RESOURCE_ERRORS as exc:
+            op = step.get("op") if isinstance(step, dict) else None
+            raise _resource_failure(exc, f"at steps[{i}] ({op})") from exc
+    try:
+        arrays, shares, may_share = _observe(state.env, state.order)
+    except _RESOURCE_ERRORS as exc:
+        raise _resource_failure(exc, "while building the observation") from exc
     return {
         "format": 1,
         "numpy": np.__version__,

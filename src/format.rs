@@ -43,6 +43,10 @@ pub const MAX_ELEMENTS: i64 = 1 << 20;
 pub const MAX_INDEX_ELEMENTS: usize = 1 << 16;
 /// A step whose result would need more elements fails with `LimitExceeded`.
 pub const MAX_RESULT_ELEMENTS: usize = 1 << 24;
+/// Most elements all bound arrays of a program may have together (format
+/// 1.1): a successful step whose array result would go beyond it fails with
+/// `LimitExceeded` and binds nothing.
+pub const PROGRAM_ELEMENT_LIMIT: usize = 1 << 22;
 
 /// Memory order argument of `array`, `reshape`, `ravel`, `flatten`, `copy`, `asarray`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
