@@ -2,8 +2,8 @@
 
 ``run_program(program)`` executes one format-1 program (already parsed from
 JSON into plain dicts, lists, ints, bools, strings and None) with NumPy and
-returns its format-1 observation as plain Python data (no NumPy types), ready
-to be serialised as JSON.  The format is defined in ``format-1.md``; this module
+returns its format-1 observation as plain Python data (no NumPy types; array
+values as int64 bytes, see ``run_program``), ready to be serialised as JSON.  The format is defined in ``format-1.md``; this module
 is the executable reading of its "NumPy meaning" column.
 
 The Rust crate ``viewcheck-oracle`` compiles this file into the binary
@@ -259,20 +259,23 @@ def _restore(owner, snapshot):
             owner.flags.writeable = False
 
 
+#: Positions handled per ``np.maximum.at`` call in ``_documented_write``,
+#: so that its position numbers never need a second array as long as the
+#: target (up to ELEMENT_LIMIT elements).
+_WRITE_CHUNK = 2**20
+
+
 def _documented_write(d, idx, v, add):
     """Perform d[idx] = v (or d[idx] += v) with format-1's documented semantics.
 
     Only called after the raw NumPy statement succeeded on the same state, so
-    the index and the value are known to be acceptable.
+    the index and the value are known to be acceptable.  Memory stays a small
+    multiple of the target's size (a fancy target may have 2**24 elements):
+    only the flat positions of the target are materialised, never the
+    broadcast value or d[idx] itself.
     """
     # 1. The value is read completely before anything is written.
-    if _is_array(v):
-        val = np.array(v, copy=True)
-    else:
-        val = v
-    if add:
-        # d[idx] + v from the pre-write state, int64 wrap-around
-        val = np.asarray(d[idx]) + val
+    val = np.array(v, copy=True) if _is_array(v) else v
     val = np.asarray(val, dtype=np.int64)
     # 2. Target positions: flat C-order positions within d of d[idx].
     pos = np.asarray(np.arange(d.size, dtype=np.intp).reshape(d.shape)[idx])
@@ -286,15 +289,25 @@ def _documented_write(d, idx, v, add):
         val = val.reshape(val.shape[1:])
     val = np.broadcast_to(val, pos.shape)
     pos = pos.ravel(order="C")
-    val = val.ravel(order="C")
-    # 3. The last write in C order wins: keep the last occurrence of each
-    #    position (first occurrence in the reversed sequence).
-    if pos.size > 1:
-        rev = pos[::-1]
-        uniq, first_in_rev = np.unique(rev, return_index=True)
-        pos = uniq
-        val = val[::-1][first_in_rev]
-    d.flat[pos] = val
+    # 3. The last write in C order wins: for each target position, the
+    #    largest k with pos[k] == position.  ufunc.at applies every k
+    #    (unbuffered), unlike a fancy assignment, whose order with repeated
+    #    indices NumPy does not promise.
+    last = np.full(d.size, -1, dtype=np.intp)
+    for start in range(0, pos.size, _WRITE_CHUNK):
+        stop = min(start + _WRITE_CHUNK, pos.size)
+        np.maximum.at(last, pos[start:stop], np.arange(start, stop, dtype=np.intp))
+    targets = np.flatnonzero(last >= 0)
+    winners = last[targets]
+    if val.ndim:
+        new = val[np.unravel_index(winners, val.shape)]
+    else:
+        new = np.full(winners.size, val[()], dtype=np.int64)
+    if add:
+        # d[idx] + v from the pre-write state (each target's own old value),
+        # int64 wrap-around
+        new = d.flat[targets] + new
+    d.flat[targets] = new
 
 
 def _run_write(step, env, add):
@@ -553,7 +566,10 @@ def _describe(arr, owners):
         "writeable": bool(flags.writeable),
         "c_contiguous": bool(flags.c_contiguous),
         "f_contiguous": bool(flags.f_contiguous),
-        "values": arr.ravel(order="C").tolist(),
+        # Native int64 bytes, not a list: a list of Python ints costs 40 bytes
+        # per element and the observation may hold 2**22 of them; the Rust
+        # side turns these bytes into the JSON list directly.
+        "values": arr.astype(np.int64, order="C", copy=False).tobytes(order="C"),
     }
 
 
@@ -645,7 +661,9 @@ def run_program(program):
     """Execute one format-1 program; return its format-1 observation.
 
     ``program`` is the parsed JSON object.  The result contains only dicts,
-    lists, str, int and bool.  Raises ``ProgramError`` for a structurally
+    lists, str, int and bool, except that each array's ``values`` is
+    ``bytes``: the int64 values in C order, native byte order (see
+    ``values_list``).  Raises ``ProgramError`` for a structurally
     invalid program and ``ResourceError`` when memory or recursion depth ran
     out (no observation exists then); any other exception is an internal
     error.
@@ -677,6 +695,17 @@ def run_program(program):
     }
 
 
+def values_list(values):
+    """The JSON list of an observation's ``values`` bytes."""
+    return np.frombuffer(values, dtype=np.int64).tolist()
+
+
+def _json_default(obj):
+    if isinstance(obj, bytes):
+        return values_list(obj)
+    raise TypeError(f"not JSON: {type(obj).__name__}")
+
+
 def _main(argv):
     import json
 
@@ -689,7 +718,8 @@ def _main(argv):
             if not line.strip():
                 continue
             obs = run_program(json.loads(line))
-            sys.stdout.write(json.dumps(obs, separators=(",", ":")) + "\n")
+            line = json.dumps(obs, separators=(",", ":"), default=_json_default)
+            sys.stdout.write(line + "\n")
     return 0
 
 

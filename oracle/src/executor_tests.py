@@ -140,3 +140,82 @@ def test_address_fallback_handles_items_that_overlap_partly(ex):
         expected = bool(np.shares_memory(a, b))
         assert ov.shares_by_addresses(a, b) == expected, (a, b)
     assert ov.shares_by_addresses(x, y) and not ov.shares_by_addresses(x, z)
+
+
+def _reference_write(d, idx, v, add):
+    """The straightforward reading of the documented write (what
+    ``_documented_write`` did before it was made memory-light): materialise
+    d[idx] + v and the broadcast value, keep the last occurrence of each
+    position with np.unique."""
+    val = np.array(v, copy=True) if isinstance(v, np.ndarray) else v
+    if add:
+        val = np.asarray(d[idx]) + val
+    val = np.asarray(val, dtype=np.int64)
+    pos = np.asarray(np.arange(d.size, dtype=np.intp).reshape(d.shape)[idx])
+    if pos.size == 0:
+        return
+    while val.ndim > pos.ndim and val.shape[0] == 1:
+        val = val.reshape(val.shape[1:])
+    val = np.broadcast_to(val, pos.shape).ravel(order="C")
+    pos = pos.ravel(order="C")
+    uniq, first_in_rev = np.unique(pos[::-1], return_index=True)
+    d.flat[uniq] = val[::-1][first_in_rev]
+
+
+def _random_index(rng, shape):
+    items = []
+    for n in shape:
+        kind = rng.choice("isaam")
+        if kind == "i":
+            items.append(rng.randrange(n))
+        elif kind == "s":
+            items.append(slice(rng.choice([None, 0, 1]), None, rng.choice([1, 2, -1])))
+        elif kind == "a":
+            items.append(np.array([rng.randrange(n) for _ in range(rng.randint(0, 6))], np.intp))
+        else:
+            items.append(np.array([rng.random() < 0.5 for _ in range(n)]))
+    return tuple(items)
+
+
+def test_documented_write_matches_the_straightforward_reading(ex):
+    rng = random.Random(7)
+    checked = duplicates = 0
+    for _ in range(3000):
+        shape = [rng.randint(1, 4) for _ in range(rng.randint(1, 3))]
+        base = np.arange(np.prod(shape), dtype=np.int64).reshape(shape)
+        d = base if rng.random() < 0.5 else base[(slice(None, None, -1),) * len(shape)]
+        idx = _random_index(rng, d.shape)
+        try:
+            target = np.asarray(d[idx])
+        except IndexError:
+            continue
+        choice = rng.random()
+        if choice < 0.3:
+            v = rng.randint(-(2**31 - 1), 2**31 - 1)
+        elif choice < 0.6:
+            v = (np.arange(target.size, dtype=np.int64) * 7 - 3).reshape(target.shape)
+        elif choice < 0.8 and target.ndim:
+            v = np.arange(target.shape[-1], dtype=np.int64)[None, :] + 100
+        else:
+            v = base[(0,) * (len(shape) - 1)][: target.shape[-1] if target.ndim else 1]
+        add = rng.random() < 0.5
+        raw = d.copy()
+        try:
+            if add:
+                raw[idx] += v
+            else:
+                raw[idx] = v
+        except (IndexError, ValueError, TypeError):
+            continue  # only writes NumPy accepts reach _documented_write
+        expected_base = base.copy()
+        expected = expected_base if d is base else expected_base[(slice(None, None, -1),) * len(shape)]
+        v_ref = v
+        if isinstance(v, np.ndarray) and np.shares_memory(v, base):
+            v_ref = v.copy()
+        _reference_write(expected, idx, v_ref, add)
+        ex._documented_write(d, idx, v, add)
+        assert np.array_equal(base, expected_base), (shape, idx, v, add, base, expected_base)
+        checked += 1
+        flat = np.asarray(np.arange(d.size).reshape(d.shape)[idx]).ravel()
+        duplicates += len(set(flat.tolist())) < flat.size
+    assert checked > 1000 and duplicates > 100, (checked, duplicates)

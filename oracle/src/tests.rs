@@ -440,3 +440,17 @@ fn the_no_install_fix_names_the_venv_dir_in_use() {
     assert!(fix.contains("unset VIEWCHECK_NO_INSTALL"), "{text}");
     assert!(!fix.contains(".venv"), "{text}");
 }
+
+#[test]
+fn int64_bytes_from_the_executor_become_a_json_list() {
+    Oracle::global().expect("oracle starts");
+    let values = [1i64, -2, i64::MIN, i64::MAX, 0];
+    let raw: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    let (back, ragged) = Python::attach(|py| {
+        let whole = py_to_json(PyBytes::new(py, &raw).as_any()).unwrap();
+        let ragged = py_to_json(PyBytes::new(py, &raw[..7]).as_any()).unwrap_err();
+        (whole, ragged)
+    });
+    assert_eq!(back, json!(values));
+    assert!(matches!(ragged, OracleError::Conversion { .. }), "{ragged}");
+}
