@@ -81,6 +81,19 @@
 //! `{"error": "LimitExceeded"}` and nothing runs; when the count cannot be
 //! computed (a broadcast mismatch, too many indices, ...) NumPy runs and raises.
 //!
+//! A binding step that succeeds is then checked against the program's budget
+//! (format 1.1): if the elements of all arrays bound so far plus those of its
+//! result exceed 2^22, it is `LimitExceeded` too and binds nothing.
+//!
+//! # Resource failures and hard overlap questions
+//!
+//! A `MemoryError` or `RecursionError` while a program runs is never a step's
+//! outcome: the program is abandoned with [`OracleError::Resource`], which
+//! names the step. `shares_memory` is NumPy's exact `np.shares_memory` with a
+//! work bound; where NumPy's solver gives up, the executor intersects the
+//! arrays' sorted element addresses instead, which is as exact and costs
+//! O(n log n).
+//!
 //! # Limitations
 //!
 //! * One interpreter per process: all calls are serialised on the Python
@@ -93,9 +106,10 @@
 //! * Programs are trusted to be structurally valid format-1; a structural
 //!   problem the executor notices is reported as [`OracleError::InvalidProgram`]
 //!   rather than as a `format_error` observation.
-//! * A step whose result needs more than 2^24 elements is refused
-//!   (`LimitExceeded`), but a program may still bind many large arrays; memory
-//!   use is bounded only by the program.
+//! * Memory is bounded by the limits (a step's result at most 2^24 elements,
+//!   all bound arrays together at most 2^22), not checked against the
+//!   machine: with less memory than that needs, a program ends in
+//!   [`OracleError::Resource`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
