@@ -3,8 +3,9 @@
 ``run_program(program)`` executes one format-1 program (already parsed from
 JSON into plain dicts, lists, ints, bools, strings and None) with NumPy and
 returns its format-1 observation as plain Python data (no NumPy types; array
-values as int64 bytes, see ``run_program``), ready to be serialised as JSON.  The format is defined in ``format-1.md``; this module
-is the executable reading of its "NumPy meaning" column.
+values as int64 bytes, see ``run_program``), ready to be serialised as JSON.
+The format is defined in ``docs/FORMAT.md``; this module is the executable
+reading of its "NumPy" column.
 
 The Rust crate ``viewcheck-oracle`` compiles this file into the binary
 (``include_str!``) and calls ``run_program`` in an embedded interpreter.  The
@@ -38,9 +39,9 @@ ELEMENT_LIMIT = 2**24
 PROGRAM_ELEMENT_LIMIT = 2**22
 
 #: Work bound for NumPy's exact overlap solver.  Its cost grows exponentially
-#: with the number of axes (a 20-d array and a few of its diagonals take
-#: minutes); 10**4 candidate steps take well under a millisecond, and beyond
-#: that ``_Overlap`` answers from the address sets instead.
+#: with the number of axes (a 20-d array and eight of its diagonals took 96 s
+#: unbounded); 10**4 candidate steps take a few milliseconds at most, and
+#: beyond that ``_Overlap`` answers from the element addresses instead.
 SHARES_MAX_WORK = 10**4
 
 #: Element size of every array a program can create (int64).
@@ -259,9 +260,9 @@ def _restore(owner, snapshot):
             owner.flags.writeable = False
 
 
-#: Positions handled per ``np.maximum.at`` call in ``_documented_write``,
-#: so that its position numbers never need a second array as long as the
-#: target (up to ELEMENT_LIMIT elements).
+#: Positions handled per ``np.maximum.at`` call in ``_documented_write``: the
+#: write numbers k passed along then take 8 MiB at a time instead of an array
+#: as long as the target (up to ELEMENT_LIMIT elements, 128 MiB).
 _WRITE_CHUNK = 2**20
 
 
@@ -553,6 +554,8 @@ def _describe(arr, owners):
     owner = _owner(arr)
     buf = owners.setdefault(id(owner), (len(owners), owner))[0]
     offset_bytes = _data_ptr(arr) - _data_ptr(owner)
+    if arr.dtype != np.int64:  # the values bytes are read as native int64
+        raise ValueError(f"array of dtype {arr.dtype}, not int64")
     for s in (offset_bytes, *arr.strides):
         if s % ITEMSIZE:
             raise ValueError(f"byte offset/stride {s} is not a multiple of {ITEMSIZE}")
@@ -569,7 +572,7 @@ def _describe(arr, owners):
         # Native int64 bytes, not a list: a list of Python ints costs 40 bytes
         # per element and the observation may hold 2**22 of them; the Rust
         # side turns these bytes into the JSON list directly.
-        "values": arr.astype(np.int64, order="C", copy=False).tobytes(order="C"),
+        "values": arr.tobytes(order="C"),
     }
 
 

@@ -206,7 +206,7 @@ pub enum OracleError {
     NumpyBroken {
         /// Where the NumPy that failed to import came from.
         location: String,
-        /// The exception NumPy's import raised (its last traceback line).
+        /// The exception that importing NumPy raised (class and message).
         detail: String,
         /// How to fix it.
         fix: String,
