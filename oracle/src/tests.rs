@@ -349,7 +349,13 @@ fn running_out_of_memory_is_an_oracle_error_naming_the_step() {
 /// [`startup_probe`]) with `VIEWCHECK_VENV_DIR=venv` and automatic installs
 /// off; returns what the child printed.
 fn startup_in_child(venv: &Path) -> String {
-    let out = Command::new(std::env::current_exe().unwrap())
+    startup_in_child_with(venv, None)
+}
+
+/// [`startup_in_child`], with `VIEWCHECK_PYTHON=python` if given.
+fn startup_in_child_with(venv: &Path, python: Option<&Path>) -> String {
+    let mut child = Command::new(std::env::current_exe().unwrap());
+    child
         .args([
             "--ignored",
             "--exact",
@@ -358,9 +364,11 @@ fn startup_in_child(venv: &Path) -> String {
         ])
         .env_remove("VIEWCHECK_PYTHON")
         .env("VIEWCHECK_VENV_DIR", venv)
-        .env("VIEWCHECK_NO_INSTALL", "1")
-        .output()
-        .expect("test binary runs");
+        .env("VIEWCHECK_NO_INSTALL", "1");
+    if let Some(python) = python {
+        child.env("VIEWCHECK_PYTHON", python);
+    }
+    let out = child.output().expect("test binary runs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -388,21 +396,29 @@ fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
-#[test]
-fn a_venv_whose_numpy_cannot_be_imported_is_an_environment_problem_with_a_fix() {
-    let oracle = Oracle::global().expect("oracle starts");
-    let major_minor: Vec<&str> = oracle.python_version().split('.').take(2).collect();
-    let scratch = scratch_dir("broken");
-    let venv = scratch.join("broken-env");
-    let site = venv
-        .join("lib")
-        .join(format!("python{}", major_minor.join(".")))
-        .join("site-packages");
-    // What a deleted numpy/_core looks like to the import: the distribution
-    // is registered, the package is there, its core is not.
+/// What a deleted `numpy/_core` looks like to the import: the distribution
+/// is registered, the package is there, its core is not.
+fn install_broken_numpy(site: &Path) {
     fs::create_dir_all(site.join(format!("numpy-{}.dist-info", pinned_numpy_version()))).unwrap();
     fs::create_dir_all(site.join("numpy")).unwrap();
     fs::write(site.join("numpy/__init__.py"), "import numpy._core\n").unwrap();
+}
+
+/// `lib/pythonX.Y/site-packages` of a venv `dir` made for the embedded
+/// interpreter's version.
+fn venv_site(dir: &Path) -> PathBuf {
+    let oracle = Oracle::global().expect("oracle starts");
+    let major_minor: Vec<&str> = oracle.python_version().split('.').take(2).collect();
+    dir.join("lib")
+        .join(format!("python{}", major_minor.join(".")))
+        .join("site-packages")
+}
+
+#[test]
+fn a_venv_whose_numpy_cannot_be_imported_is_an_environment_problem_with_a_fix() {
+    let scratch = scratch_dir("broken");
+    let venv = scratch.join("broken-env");
+    install_broken_numpy(&venv_site(&venv));
     let text = startup_in_child(&venv);
     let _ = fs::remove_dir_all(&scratch);
     let v = venv.display();
@@ -411,6 +427,36 @@ fn a_venv_whose_numpy_cannot_be_imported_is_an_environment_problem_with_a_fix() 
         "No module named 'numpy._core'".to_owned(),
         format!("rm -rf {v}"),
         format!("-m venv --clear {v} && {v}/bin/pip install -r {REQUIREMENTS_PATH}"),
+    ] {
+        assert!(text.contains(&part), "no {part:?} in:\n{text}");
+    }
+    assert!(
+        !text.contains("internal error") && !text.contains("report"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_broken_numpy_in_viewcheck_python_is_an_environment_problem_with_a_fix() {
+    let scratch = scratch_dir("broken-env-python");
+    let env = scratch.join("env");
+    let python = build_python().expect("the build recorded its Python");
+    let made = Command::new(python)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&env)
+        .status()
+        .expect("python runs");
+    assert!(made.success(), "{python} -m venv failed");
+    install_broken_numpy(&venv_site(&env));
+    let text = startup_in_child_with(&scratch.join("unused-venv"), Some(&env));
+    let _ = fs::remove_dir_all(&scratch);
+    let e = env.display();
+    for part in [
+        "cannot be imported".to_owned(),
+        "No module named 'numpy._core'".to_owned(),
+        format!("VIEWCHECK_PYTHON={e}/bin/python"),
+        format!("{e}/bin/python -m pip install --force-reinstall numpy=="),
+        "unset VIEWCHECK_PYTHON".to_owned(),
     ] {
         assert!(text.contains(&part), "no {part:?} in:\n{text}");
     }
