@@ -2,9 +2,10 @@
 
 ``run_program(program)`` executes one format-1 program (already parsed from
 JSON into plain dicts, lists, ints, bools, strings and None) with NumPy and
-returns its format-1 observation as plain Python data (no NumPy types), ready
-to be serialised as JSON.  The format is defined in ``format-1.md``; this module
-is the executable reading of its "NumPy meaning" column.
+returns its format-1 observation as plain Python data (no NumPy types; array
+values as int64 bytes, see ``run_program``), ready to be serialised as JSON.
+The format is defined in ``docs/FORMAT.md``; this module is the executable
+reading of its "NumPy" column.
 
 The Rust crate ``viewcheck-oracle`` compiles this file into the binary
 (``include_str!``) and calls ``run_program`` in an embedded interpreter.  The
@@ -32,8 +33,34 @@ import numpy as np
 #: Largest number of elements a step may produce (format-1 "Limits").
 ELEMENT_LIMIT = 2**24
 
+#: Most elements all bound arrays of a program may have together (format 1.1
+#: "Limits"): a successful step whose array result would go beyond it fails
+#: with LimitExceeded and binds nothing.
+PROGRAM_ELEMENT_LIMIT = 2**22
+
+#: Work bound for NumPy's exact overlap solver.  Its cost grows exponentially
+#: with the number of axes (a 20-d array and eight of its diagonals took 96 s
+#: unbounded); 10**4 candidate steps take a few milliseconds at most, and
+#: beyond that ``_Overlap`` answers from the element addresses instead.
+SHARES_MAX_WORK = 10**4
+
 #: Element size of every array a program can create (int64).
 ITEMSIZE = 8
+
+
+class ResourceError(RuntimeError):
+    """The interpreter ran out of a resource (memory, recursion depth) while
+    running a program.
+
+    Raised out of ``run_program`` instead of recording a step outcome: a
+    MemoryError says something about this machine, not about NumPy's rules,
+    so it must never become a recorded answer.
+    """
+
+
+#: Exceptions that are failures of the machine, never NumPy's verdict on a
+#: step (NumPy's own "Unable to allocate" is a MemoryError subclass).
+_RESOURCE_ERRORS = (MemoryError, RecursionError)
 
 
 class ProgramError(ValueError):
@@ -233,20 +260,23 @@ def _restore(owner, snapshot):
             owner.flags.writeable = False
 
 
+#: Positions handled per ``np.maximum.at`` call in ``_documented_write``: the
+#: write numbers k passed along then take 8 MiB at a time instead of an array
+#: as long as the target (up to ELEMENT_LIMIT elements, 128 MiB).
+_WRITE_CHUNK = 2**20
+
+
 def _documented_write(d, idx, v, add):
     """Perform d[idx] = v (or d[idx] += v) with format-1's documented semantics.
 
     Only called after the raw NumPy statement succeeded on the same state, so
-    the index and the value are known to be acceptable.
+    the index and the value are known to be acceptable.  Memory stays a small
+    multiple of the target's size (a fancy target may have 2**24 elements):
+    only the flat positions of the target are materialised, never the
+    broadcast value or d[idx] itself.
     """
     # 1. The value is read completely before anything is written.
-    if _is_array(v):
-        val = np.array(v, copy=True)
-    else:
-        val = v
-    if add:
-        # d[idx] + v from the pre-write state, int64 wrap-around
-        val = np.asarray(d[idx]) + val
+    val = np.array(v, copy=True) if _is_array(v) else v
     val = np.asarray(val, dtype=np.int64)
     # 2. Target positions: flat C-order positions within d of d[idx].
     pos = np.asarray(np.arange(d.size, dtype=np.intp).reshape(d.shape)[idx])
@@ -260,15 +290,25 @@ def _documented_write(d, idx, v, add):
         val = val.reshape(val.shape[1:])
     val = np.broadcast_to(val, pos.shape)
     pos = pos.ravel(order="C")
-    val = val.ravel(order="C")
-    # 3. The last write in C order wins: keep the last occurrence of each
-    #    position (first occurrence in the reversed sequence).
-    if pos.size > 1:
-        rev = pos[::-1]
-        uniq, first_in_rev = np.unique(rev, return_index=True)
-        pos = uniq
-        val = val[::-1][first_in_rev]
-    d.flat[pos] = val
+    # 3. The last write in C order wins: for each target position, the
+    #    largest k with pos[k] == position.  ufunc.at applies every k
+    #    (unbuffered), unlike a fancy assignment, whose order with repeated
+    #    indices NumPy does not promise.
+    last = np.full(d.size, -1, dtype=np.intp)
+    for start in range(0, pos.size, _WRITE_CHUNK):
+        stop = min(start + _WRITE_CHUNK, pos.size)
+        np.maximum.at(last, pos[start:stop], np.arange(start, stop, dtype=np.intp))
+    targets = np.flatnonzero(last >= 0)
+    winners = last[targets]
+    if val.ndim:
+        new = val[np.unravel_index(winners, val.shape)]
+    else:
+        new = np.full(winners.size, val[()], dtype=np.int64)
+    if add:
+        # d[idx] + v from the pre-write state (each target's own old value),
+        # int64 wrap-around
+        new = d.flat[targets] + new
+    d.flat[targets] = new
 
 
 def _run_write(step, env, add):
@@ -288,6 +328,8 @@ def _run_write(step, env, add):
         warnings.simplefilter("always")
         try:
             raw(d, idx, v)
+        except _RESOURCE_ERRORS:
+            raise
         except Exception as exc:  # NumPy's verdict: record its class
             _restore(owner, snapshot)
             return {"error": type(exc).__name__}
@@ -300,7 +342,7 @@ def _run_write(step, env, add):
         warnings.simplefilter("ignore")  # e.g. int64 scalar overflow wrap
         _documented_write(d, idx, v, add)
     if not np.array_equal(raw_result, owner):
-        if _is_array(v) and np.shares_memory(v, d):
+        if _is_array(v) and _Overlap().shares(v, d):
             record["numpy_deviation"] = "overlap"
         else:
             record["numpy_deviation"] = "duplicate-order"
@@ -431,7 +473,18 @@ def _used_names(step):
     return names
 
 
-def _run_step(step, env, order, known):
+class _State:
+    """The names a running program has bound so far."""
+
+    def __init__(self):
+        self.env = {}  # name -> ndarray or NumPy integer scalar (bound names only)
+        self.order = []  # bound names, in binding order
+        self.known = set()  # names bound by a step so far, successful or not
+        self.elements = 0  # elements of all bound arrays (PROGRAM_ELEMENT_LIMIT)
+
+
+def _run_step(step, state):
+    env, known = state.env, state.known
     if not isinstance(step, dict):
         raise ProgramError(f"step is not an object: {step!r}")
     op = step.get("op")
@@ -467,13 +520,22 @@ def _run_step(step, env, order, known):
         warnings.simplefilter("always")
         try:
             result = thunk()
+        except _RESOURCE_ERRORS:
+            raise
         except Exception as exc:  # NumPy's verdict: record its class
             return {"error": type(exc).__name__}
     if not _is_array(result):
         if not isinstance(result, np.integer):
             raise TypeError(f"op {op!r} returned unexpected {type(result).__name__}")
+    # Every bound array is observed with all its values (each view
+    # separately, a broadcast view at its full size), so the budget counts
+    # what the observation will hold, not what is allocated.
+    size = int(result.size) if _is_array(result) else 0
+    if state.elements + size > PROGRAM_ELEMENT_LIMIT:
+        return {"error": "LimitExceeded"}
+    state.elements += size
     env[out] = result
-    order.append(out)
+    state.order.append(out)
     record = {"ok": True}
     if caught:
         record["warning"] = caught[0].category.__name__
@@ -492,6 +554,8 @@ def _describe(arr, owners):
     owner = _owner(arr)
     buf = owners.setdefault(id(owner), (len(owners), owner))[0]
     offset_bytes = _data_ptr(arr) - _data_ptr(owner)
+    if arr.dtype != np.int64:  # the values bytes are read as native int64
+        raise ValueError(f"array of dtype {arr.dtype}, not int64")
     for s in (offset_bytes, *arr.strides):
         if s % ITEMSIZE:
             raise ValueError(f"byte offset/stride {s} is not a multiple of {ITEMSIZE}")
@@ -505,8 +569,66 @@ def _describe(arr, owners):
         "writeable": bool(flags.writeable),
         "c_contiguous": bool(flags.c_contiguous),
         "f_contiguous": bool(flags.f_contiguous),
-        "values": arr.ravel(order="C").tolist(),
+        # Native int64 bytes, not a list: a list of Python ints costs 40 bytes
+        # per element and the observation may hold 2**22 of them; the Rust
+        # side turns these bytes into the JSON list directly.
+        "values": arr.tobytes(order="C"),
     }
+
+
+class _Overlap:
+    """Exact ``np.shares_memory`` answers in bounded time.
+
+    NumPy's solver is tried first with a work bound; when it gives up
+    (``TooHardError``) the answer is computed from the sorted element
+    addresses instead, which costs O(n log n) in the elements of the two
+    arrays (bounded by PROGRAM_ELEMENT_LIMIT) and is just as exact.  Address
+    sets are cached per array, because an array that is hard for the solver
+    usually is so against several others.
+    """
+
+    def __init__(self):
+        self._addresses = {}  # id(arr) -> (arr, sorted start addresses)
+
+    def shares(self, x, y):
+        try:
+            return bool(np.shares_memory(x, y, max_work=SHARES_MAX_WORK))
+        except np.exceptions.TooHardError:
+            return self.shares_by_addresses(x, y)
+
+    def shares_by_addresses(self, x, y):
+        """Whether some item of x and some item of y have a byte in common."""
+        ax, ay = self._starts(x), self._starts(y)
+        if ax.size == 0 or ay.size == 0:
+            return False
+        # Item [p, p + x.itemsize) meets [q, q + y.itemsize) iff
+        # p - y.itemsize < q < p + x.itemsize; only the nearest p on either
+        # side of each q can satisfy that, whatever the alignment.
+        i = np.searchsorted(ax, ay, side="right")
+        below = ax[np.maximum(i - 1, 0)]
+        above = ax[np.minimum(i, ax.size - 1)]
+        hit_below = (i > 0) & (ay - below < x.itemsize)
+        hit_above = (i < ax.size) & (above - ay < y.itemsize)
+        return bool(np.any(hit_below | hit_above))
+
+    def _starts(self, arr):
+        cached = self._addresses.get(id(arr))
+        if cached is not None:
+            return cached[1]
+        if arr.size == 0:
+            starts = np.empty(0, dtype=np.int64)
+        else:
+            starts = np.array([_data_ptr(arr)], dtype=np.int64)
+            for n, stride in zip(arr.shape, arr.strides):
+                # Length-1 and zero-stride axes add no address.
+                if n > 1 and stride != 0:
+                    steps = np.arange(n, dtype=np.int64) * stride
+                    starts = (starts[:, None] + steps).ravel()
+            # Sorted, not deduplicated: the nearest-neighbour test below
+            # does not mind repeats (and np.unique is 20x slower here).
+            starts = np.sort(starts)
+        self._addresses[id(arr)] = (arr, starts)
+        return starts
 
 
 def _observe(env, order):
@@ -521,34 +643,51 @@ def _observe(env, order):
         else:
             arrays[name] = {"scalar": int(value)}
     shares, may_share = [], []
+    overlap = _Overlap()
     for i, a in enumerate(array_names):
         x = env[a]
         for b in array_names[i + 1 :]:
             y = env[b]
             if np.may_share_memory(x, y):  # bounds check; False => disjoint
                 may_share.append([a, b])
-                if np.shares_memory(x, y):  # exact
+                if overlap.shares(x, y):  # exact
                     shares.append([a, b])
     return arrays, shares, may_share
+
+
+def _resource_failure(exc, where):
+    kind = "out of memory" if isinstance(exc, MemoryError) else "resource exhausted"
+    return ResourceError(f"{kind} ({type(exc).__name__}: {exc}) {where}")
 
 
 def run_program(program):
     """Execute one format-1 program; return its format-1 observation.
 
     ``program`` is the parsed JSON object.  The result contains only dicts,
-    lists, str, int and bool.  Raises ``ProgramError`` for a structurally
-    invalid program; any other exception is an internal error.
+    lists, str, int and bool, except that each array's ``values`` is
+    ``bytes``: the int64 values in C order, native byte order (see
+    ``values_list``).  Raises ``ProgramError`` for a structurally
+    invalid program and ``ResourceError`` when memory or recursion depth ran
+    out (no observation exists then); any other exception is an internal
+    error.
     """
     if not isinstance(program, dict) or program.get("format") != 1:
         raise ProgramError('a program must be an object with "format": 1')
     steps = program.get("steps")
     if not isinstance(steps, list):
         raise ProgramError('a program needs a "steps" list')
-    env = {}  # name -> ndarray or NumPy integer scalar (bound names only)
-    order = []  # bound names, in binding order
-    known = set()  # names bound by a step so far, successful or not
-    records = [_run_step(step, env, order, known) for step in steps]
-    arrays, shares, may_share = _observe(env, order)
+    state = _State()
+    records = []
+    for i, step in enumerate(steps):
+        try:
+            records.append(_run_step(step, state))
+        except _RESOURCE_ERRORS as exc:
+            op = step.get("op") if isinstance(step, dict) else None
+            raise _resource_failure(exc, f"at steps[{i}] ({op})") from exc
+    try:
+        arrays, shares, may_share = _observe(state.env, state.order)
+    except _RESOURCE_ERRORS as exc:
+        raise _resource_failure(exc, "while building the observation") from exc
     return {
         "format": 1,
         "numpy": np.__version__,
@@ -557,6 +696,17 @@ def run_program(program):
         "shares_memory": shares,
         "may_share_memory": may_share,
     }
+
+
+def values_list(values):
+    """The JSON list of an observation's ``values`` bytes."""
+    return np.frombuffer(values, dtype=np.int64).tolist()
+
+
+def _json_default(obj):
+    if isinstance(obj, bytes):
+        return values_list(obj)
+    raise TypeError(f"not JSON: {type(obj).__name__}")
 
 
 def _main(argv):
@@ -571,7 +721,8 @@ def _main(argv):
             if not line.strip():
                 continue
             obs = run_program(json.loads(line))
-            sys.stdout.write(json.dumps(obs, separators=(",", ":")) + "\n")
+            line = json.dumps(obs, separators=(",", ":"), default=_json_default)
+            sys.stdout.write(line + "\n")
     return 0
 
 

@@ -11,6 +11,7 @@ use viewcheck_arrays as va;
 
 use crate::format::{
     ArrayRecord, Bound, Item, Observation, Order, Program, Step, StepOutcome, StepRecord, Value,
+    PROGRAM_ELEMENT_LIMIT,
 };
 
 /// A backend failed to produce an observation at all (as opposed to a step
@@ -176,6 +177,8 @@ pub enum Binding {
 #[derive(Default)]
 pub struct Env {
     bound: Vec<(String, Binding)>,
+    /// Elements of all bound arrays, for [`PROGRAM_ELEMENT_LIMIT`].
+    elements: usize,
 }
 
 impl Env {
@@ -183,6 +186,7 @@ impl Env {
     pub fn with_capacity(n: usize) -> Env {
         Env {
             bound: Vec::with_capacity(n),
+            elements: 0,
         }
     }
     /// The binding of `name`, if bound.
@@ -196,10 +200,17 @@ impl Env {
     /// Unbinds every name (keeping the room for them).
     pub fn clear(&mut self) {
         self.bound.clear();
+        self.elements = 0;
     }
     /// Binds `name` (names are bound once).
     pub fn bind(&mut self, name: &str, b: Binding) {
+        self.elements += elements(&b);
         self.bound.push((name.to_string(), b));
+    }
+    /// The elements of all bound arrays: each view counts its own size (its
+    /// values are all in the observation), a scalar counts nothing.
+    pub fn elements(&self) -> usize {
+        self.elements
     }
     /// Bound names in binding order with their bindings.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Binding)> {
@@ -294,11 +305,23 @@ pub fn run_step(env: &mut Env, step: &Step) -> StepRecord {
     match result {
         Ok(bound) => {
             if let (Some(out), Some(b)) = (step.out(), bound) {
+                // Format 1.1's per-program budget, decided after the step
+                // succeeded (the per-step limit came first, inside the crate).
+                if env.elements() + elements(&b) > PROGRAM_ELEMENT_LIMIT {
+                    return StepRecord::error("LimitExceeded");
+                }
                 env.bind(out, b);
             }
             StepRecord::ok()
         }
         Err(e) => StepRecord::error(e.kind.class_name()),
+    }
+}
+
+fn elements(b: &Binding) -> usize {
+    match b {
+        Binding::Array(a) => a.size(),
+        Binding::Scalar(_) => 0,
     }
 }
 
@@ -415,5 +438,133 @@ pub fn run_line(backend: &dyn Backend, line: &str) -> Result<Observation, Backen
     match Program::parse(line) {
         Ok(p) => backend.run(&p),
         Err(e) => Ok(Observation::rejected(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::MAX_ELEMENTS;
+
+    fn run(program: serde_json::Value) -> Observation {
+        let program = Program::parse(&program.to_string()).expect("valid program");
+        StridedBackend.run(&program).expect("program runs")
+    }
+
+    fn outcomes(obs: &Observation) -> Vec<String> {
+        obs.steps
+            .iter()
+            .map(|s| match &s.outcome {
+                StepOutcome::Ok { .. } => "ok".to_string(),
+                StepOutcome::Error(class) => class.clone(),
+                StepOutcome::Skipped => "skipped".to_string(),
+            })
+            .collect()
+    }
+
+    fn names(obs: &Observation) -> Vec<&str> {
+        obs.arrays.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    #[test]
+    fn the_budget_admits_exactly_its_limit_and_refuses_the_next_element() {
+        let full = MAX_ELEMENTS;
+        assert_eq!(4 * full as usize, PROGRAM_ELEMENT_LIMIT);
+        let obs = run(serde_json::json!({"format": 1, "steps": [
+            {"op": "array", "out": "a", "shape": [full]},
+            {"op": "array", "out": "b", "shape": [full]},
+            {"op": "index", "out": "s", "src": "a", "index": [3]},
+            // The same object as `a`, observed again: it counts again.
+            {"op": "asarray", "out": "c", "src": "a"},
+            {"op": "index", "out": "one", "src": "a", "index": [{"slice": [0, 1, null]}]},
+            // Counts its full size, not the one element it views.
+            {"op": "broadcast_to", "out": "w", "src": "one", "shape": [full - 1]},
+            {"op": "copy", "out": "x", "src": "one"},
+            {"op": "transpose", "out": "y", "src": "x", "axes": null},
+            {"op": "index", "out": "z", "src": "b", "index": [5]},
+            {"op": "assign", "dst": "a", "index": [0], "value": {"scalar": 7}},
+        ]}));
+        assert_eq!(
+            outcomes(&obs),
+            [
+                "ok",
+                "ok",
+                "ok",
+                "ok",
+                "ok",
+                "ok",
+                "LimitExceeded",
+                "skipped",
+                "ok",
+                "ok"
+            ]
+        );
+        assert_eq!(names(&obs), ["a", "b", "s", "c", "one", "w", "z"]);
+    }
+
+    #[test]
+    fn a_step_over_the_budget_binds_nothing_and_the_budget_is_per_program() {
+        let full = MAX_ELEMENTS;
+        let steps: Vec<_> = (0..6)
+            .map(|i| serde_json::json!({"op": "array", "out": format!("a{i}"), "shape": [full]}))
+            .chain([serde_json::json!({"op": "index", "out": "b", "src": "a4", "index": []})])
+            .collect();
+        let program = serde_json::json!({"format": 1, "steps": steps});
+        let obs = run(program.clone());
+        assert_eq!(
+            outcomes(&obs),
+            [
+                "ok",
+                "ok",
+                "ok",
+                "ok",
+                "LimitExceeded",
+                "LimitExceeded",
+                "skipped"
+            ]
+        );
+        assert_eq!(names(&obs), ["a0", "a1", "a2", "a3"]);
+        // A fresh run starts from an empty budget.
+        assert_eq!(outcomes(&run(program)), outcomes(&obs));
+    }
+
+    #[test]
+    fn a_cleared_env_forgets_its_elements() {
+        let mut env = Env::with_capacity(2);
+        env.bind(
+            "a",
+            Binding::Array(va::Array::arange(&[3, 4], va::Order::C)),
+        );
+        env.bind("s", Binding::Scalar(1));
+        assert_eq!(env.elements(), 12);
+        env.clear();
+        assert_eq!(env.elements(), 0);
+    }
+
+    #[test]
+    fn hard_overlap_questions_get_numpys_answers() {
+        // The oracle test of the same name has NumPy's (unbounded) answers:
+        // every pair shares but (d0, d1).
+        let mut steps = vec![serde_json::json!({"op": "array", "out": "a", "shape": vec![2; 20]})];
+        for (out, offset, axis1, axis2) in [("d0", 0, 1, 19), ("d1", 1, 1, 19), ("d2", 0, 17, 16)] {
+            steps.push(serde_json::json!({"op": "diagonal", "out": out, "src": "a",
+                                          "offset": offset, "axis1": axis1, "axis2": axis2}));
+        }
+        let obs = run(serde_json::json!({"format": 1, "steps": steps}));
+        let pairs: Vec<(&str, &str)> = obs
+            .shares_memory
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("a", "d0"),
+                ("a", "d1"),
+                ("a", "d2"),
+                ("d0", "d2"),
+                ("d1", "d2")
+            ]
+        );
     }
 }

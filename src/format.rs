@@ -58,6 +58,10 @@ pub const MAX_INDEX_AXES: usize = MAX_SHAPE_AXES;
 /// Deepest nesting of JSON lists and objects (serde_json's own default; a
 /// valid program needs at most 5 + `MAX_INDEX_AXES`).
 pub const MAX_JSON_DEPTH: usize = 128;
+/// Most elements all bound arrays of a program may have together (format
+/// 1.1): a successful step whose array result would go beyond it fails with
+/// `LimitExceeded` and binds nothing.
+pub const PROGRAM_ELEMENT_LIMIT: usize = 1 << 22;
 
 /// Memory order argument of `array`, `reshape`, `ravel`, `flatten`, `copy`, `asarray`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

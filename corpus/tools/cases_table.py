@@ -913,6 +913,18 @@ case("lim-then-skipped", "A step that uses the name of a LimitExceeded step is s
 case("lim-mismatch-is-numpy-error", "When index arrays do not broadcast NumPy's IndexError wins over the limit",
      A("a", 1, 1), I("r", "a", X([0] * 256), X([0] * 255)), rules=["V-LIMIT-1", "R-FANCY-3"])
 
+# The program budget (V-LIMIT-2). Only failing bindings are cheap to record:
+# every element a program keeps bound is in its observation, so a case that
+# succeeds at the budget would carry 2^22 values (the oracle and backend
+# tests check that boundary against the live NumPy instead).
+_COL2048 = [[0]] * 2048  # (2048, 1)
+case("budget-result-alone", "A fancy result above 2^22 elements (but within 2^24) is refused by the program budget",
+     A("a", 1, 1), I("r", "a", X(_COL2048), X([0] * 2049)), I("s", "r", 0), rules=["V-LIMIT-2", "V-STEP-1"])
+case("budget-counts-bound-arrays", "A 2^22-element result does not fit next to an array already bound",
+     A("a", 1, 1), I("r", "a", X(_COL2048), X([0] * 2048)), rules=["V-LIMIT-2"])
+case("budget-writes-unaffected", "A write through a 2^22 + 2048-element fancy target succeeds: writes bind nothing",
+     A("a", 1, 1), SET("a", [X(_COL2048), X([0] * 2049)], 5), rules=["V-LIMIT-2"])
+
 # ==========================================================================
 # masks
 # ==========================================================================

@@ -81,6 +81,19 @@
 //! `{"error": "LimitExceeded"}` and nothing runs; when the count cannot be
 //! computed (a broadcast mismatch, too many indices, ...) NumPy runs and raises.
 //!
+//! A binding step that succeeds is then checked against the program's budget
+//! (format 1.1): if the elements of all arrays bound so far plus those of its
+//! result exceed 2^22, it is `LimitExceeded` too and binds nothing.
+//!
+//! # Resource failures and hard overlap questions
+//!
+//! A `MemoryError` or `RecursionError` while a program runs is never a step's
+//! outcome: the program is abandoned with [`OracleError::Resource`], which
+//! names the step. `shares_memory` is NumPy's exact `np.shares_memory` with a
+//! work bound; where NumPy's solver gives up, the executor intersects the
+//! arrays' sorted element addresses instead, which is as exact and costs
+//! O(n log n).
+//!
 //! # Limitations
 //!
 //! * One interpreter per process: all calls are serialised on the Python
@@ -93,9 +106,10 @@
 //! * Programs are trusted to be structurally valid format-1; a structural
 //!   problem the executor notices is reported as [`OracleError::InvalidProgram`]
 //!   rather than as a `format_error` observation.
-//! * A step whose result needs more than 2^24 elements is refused
-//!   (`LimitExceeded`), but a program may still bind many large arrays; memory
-//!   use is bounded only by the program.
+//! * Memory is bounded by the limits (a step's result at most 2^24 elements,
+//!   all bound arrays together at most 2^22), not checked against the
+//!   machine: with less memory than that needs, a program ends in
+//!   [`OracleError::Resource`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -109,7 +123,7 @@ use std::sync::OnceLock;
 
 use pyo3::prelude::*;
 use pyo3::sync::OnceLockExt;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
 /// Source of the executor module (`oracle/executor.py`).
@@ -187,6 +201,23 @@ pub enum OracleError {
         /// The formatted Python traceback.
         traceback: String,
     },
+    /// NumPy was found but importing it failed: a damaged installation (for
+    /// example a deleted `numpy/_core`), not a bug of the oracle.
+    NumpyBroken {
+        /// Where the NumPy that failed to import came from.
+        location: String,
+        /// The exception that importing NumPy raised (class and message).
+        detail: String,
+        /// How to fix it.
+        fix: String,
+    },
+    /// The embedded interpreter ran out of memory (or another resource, such
+    /// as recursion depth) while running a program. There is no observation:
+    /// what ran out is this machine, not a NumPy rule.
+    Resource {
+        /// What ran out, and at which step.
+        message: String,
+    },
     /// The executor rejected the program as structurally invalid format-1 (an
     /// unknown op, an unbound name, a ragged index array, ...).
     InvalidProgram {
@@ -245,6 +276,20 @@ impl fmt::Display for OracleError {
                 f,
                 "viewcheck-oracle: internal error in the embedded Python (please report it with the program that caused it):\n{traceback}"
             ),
+            OracleError::NumpyBroken {
+                location,
+                detail,
+                fix,
+            } => write!(
+                f,
+                "viewcheck-oracle: NumPy from {location} is installed but cannot be imported ({detail}); \
+                 the environment is damaged.\nFix: {fix}"
+            ),
+            OracleError::Resource { message } => write!(
+                f,
+                "viewcheck-oracle: the embedded NumPy ran {message}; no observation was made.\n\
+                 Fix: run the program with more memory available (or a higher limit), or shorten it."
+            ),
             OracleError::InvalidProgram { message } => write!(
                 f,
                 "viewcheck-oracle: not a valid format-1 program: {message}\nFix: validate programs before running them (a format_error observation)."
@@ -286,6 +331,7 @@ pub enum NumpySource {
 pub struct Oracle {
     run_program: Py<PyAny>,
     program_error: Py<PyAny>,
+    resource_error: Py<PyAny>,
     numpy_version: String,
     numpy_location: String,
     python_version: String,
@@ -387,6 +433,15 @@ impl Oracle {
             OracleError::InvalidProgram {
                 message: err.value(py).to_string(),
             }
+        } else if err.is_instance(py, self.resource_error.bind(py)) {
+            OracleError::Resource {
+                message: err.value(py).to_string(),
+            }
+        } else if err.is_instance_of::<pyo3::exceptions::PyMemoryError>(py) {
+            // Outside the executor's steps (e.g. converting the program).
+            OracleError::Resource {
+                message: format!("out of memory (MemoryError: {})", err.value(py)),
+            }
         } else {
             python_error(py, err)
         }
@@ -408,10 +463,15 @@ impl Oracle {
                     .and_then(|f| f.call1((dirs,)))
                     .map_err(|e| python_error(py, &e))?;
             }
-            let (numpy_version, numpy_location): (String, String) = boot
+            let import = boot
                 .getattr("import_numpy")
-                .and_then(|f| f.call0())
-                .and_then(|r| r.extract())
+                .map_err(|e| python_error(py, &e))?;
+            // Discovery saw a NumPy distribution; an exception from importing
+            // it means the installation is damaged, which the user can fix.
+            let (numpy_version, numpy_location): (String, String) = import
+                .call0()
+                .map_err(|e| numpy_broken(py, &e, &source, &site_packages))?
+                .extract()
                 .map_err(|e| python_error(py, &e))?;
             if numpy_version != pinned {
                 return Err(OracleError::NumpyVersion {
@@ -435,6 +495,7 @@ impl Oracle {
             Ok(Oracle {
                 run_program: get("run_program")?,
                 program_error: get("ProgramError")?,
+                resource_error: get("ResourceError")?,
                 numpy_version,
                 numpy_location,
                 python_version: info.version,
@@ -508,12 +569,87 @@ pub fn project_venv_dir() -> PathBuf {
 }
 
 fn pip_fix() -> String {
+    venv_fix(&project_venv_dir())
+}
+
+/// How to provide the pinned NumPy in the virtual environment `venv`, naming
+/// that directory (which `VIEWCHECK_VENV_DIR` may have moved away from
+/// `.venv`).
+fn venv_fix(venv: &Path) -> String {
+    let venv = venv.display();
     format!(
-        "run `python3 -m venv .venv && .venv/bin/pip install -r oracle/requirements.txt` in {}, \
+        "run `{} -m venv {venv} && {venv}/bin/pip install -r {REQUIREMENTS_PATH}`, \
          or set VIEWCHECK_PYTHON=/path/to/venv-or-python (an environment with numpy=={} for the same Python version)",
-        workspace_root().display(),
+        build_python().unwrap_or("python3"),
         pinned_numpy_version()
     )
+}
+
+/// Importing NumPy from `source` raised `err`: a damaged environment, with
+/// the way to repair or replace that environment.
+fn numpy_broken(
+    py: Python<'_>,
+    err: &PyErr,
+    source: &NumpySource,
+    site_packages: &[PathBuf],
+) -> OracleError {
+    let detail = match err.get_type(py).name() {
+        Ok(class) => format!("{class}: {}", err.value(py)),
+        Err(_) => err.to_string(),
+    };
+    let pinned = pinned_numpy_version();
+    let python = build_python().unwrap_or("python3");
+    let sites = site_packages
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (location, fix) = match source {
+        NumpySource::Venv { dir, .. } => {
+            let d = dir.display();
+            let reprovision = if no_install() {
+                " after unsetting VIEWCHECK_NO_INSTALL"
+            } else {
+                ""
+            };
+            (
+                format!("the virtual environment {d} ({sites})"),
+                format!(
+                    "delete {d} (`rm -rf {d}`) so that it is re-provisioned on the next run{reprovision}, \
+                     or recreate it by hand: `{python} -m venv --clear {d} && {d}/bin/pip install -r {REQUIREMENTS_PATH}`"
+                ),
+            )
+        }
+        NumpySource::EnvPython { python: env } => {
+            let e = env.display();
+            (
+                format!("VIEWCHECK_PYTHON={e} ({sites})"),
+                format!(
+                    "reinstall NumPy there (`{e} -m pip install --force-reinstall numpy=={pinned}`), \
+                     or recreate that environment (`{python} -m venv --clear DIR && DIR/bin/pip install -r {REQUIREMENTS_PATH}`), \
+                     or unset VIEWCHECK_PYTHON to use {}",
+                    project_venv_dir().display()
+                ),
+            )
+        }
+        NumpySource::Embedded => (
+            "the embedded interpreter's own sys.path".to_owned(),
+            format!(
+                "reinstall numpy=={pinned} for that interpreter, or {}",
+                pip_fix()
+            ),
+        ),
+    };
+    OracleError::NumpyBroken {
+        location,
+        detail,
+        fix,
+    }
+}
+
+/// Whether `VIEWCHECK_NO_INSTALL` forbids creating the project venv.
+fn no_install() -> bool {
+    std::env::var_os("VIEWCHECK_NO_INSTALL").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 // ---------------------------------------------------------------------------
@@ -617,11 +753,15 @@ fn discover(
     }
 
     // (d) create / fill the project venv
-    if std::env::var_os("VIEWCHECK_NO_INSTALL").is_some_and(|v| !v.is_empty() && v != "0") {
+    if no_install() {
         tried.push("automatic install: disabled by VIEWCHECK_NO_INSTALL".to_owned());
         return Err(OracleError::NumpyMissing {
             tried,
-            fix: pip_fix(),
+            fix: format!(
+                "{}; or unset VIEWCHECK_NO_INSTALL to let viewcheck create {} itself",
+                venv_fix(&venv),
+                venv.display()
+            ),
         });
     }
     let site = install_venv(&venv, info, pinned)?;
@@ -1066,9 +1206,26 @@ fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>
 }
 
 /// Native Python objects → JSON. Anything but dict (with str keys), list,
-/// tuple, int, bool, str, None and finite float is an error.
+/// tuple, int, bool, str, None, finite float and bytes is an error. Bytes
+/// are the executor's compact form of an int64 list (native byte order),
+/// which spares the 40 bytes per element of a list of Python ints.
 fn py_to_json(obj: &Bound<'_, PyAny>) -> Result<Value, OracleError> {
     let conversion = |message: String| OracleError::Conversion { message };
+    if let Ok(bytes) = obj.cast::<PyBytes>() {
+        let bytes = bytes.as_bytes();
+        if bytes.len() % 8 != 0 {
+            return Err(conversion(format!(
+                "{} bytes are not a whole number of int64 values",
+                bytes.len()
+            )));
+        }
+        return Ok(Value::Array(
+            bytes
+                .chunks_exact(8)
+                .map(|c| Value::from(i64::from_ne_bytes(c.try_into().expect("8 bytes"))))
+                .collect(),
+        ));
+    }
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
     }
