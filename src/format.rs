@@ -58,6 +58,11 @@ pub const MAX_INDEX_AXES: usize = MAX_SHAPE_AXES;
 /// Deepest nesting of JSON lists and objects (serde_json's own default; a
 /// valid program needs at most 5 + `MAX_INDEX_AXES`).
 pub const MAX_JSON_DEPTH: usize = 128;
+/// Most JSON values (numbers, strings, lists, ...) in one program line: a
+/// valid program needs at most [`MAX_PROGRAM_INDEX_ELEMENTS`] plus a few
+/// hundred per step, and this bounds the memory of reading any line (a line
+/// of 2^24 bytes of `0,` would otherwise be 8 million values).
+pub const MAX_PROGRAM_JSON_VALUES: usize = 1 << 21;
 /// Most elements all bound arrays of a program may have together (format
 /// 1.1): a successful step whose array result would go beyond it fails with
 /// `LimitExceeded` and binds nothing.
@@ -432,6 +437,8 @@ struct Reader<'a> {
     path: Vec<Segment>,
     depth: usize,
     numbers: Numbers,
+    /// Values read so far (programs only, see [`MAX_PROGRAM_JSON_VALUES`]).
+    values: usize,
 }
 
 /// A number token longer than this is shortened in messages.
@@ -459,6 +466,7 @@ impl<'a> Reader<'a> {
             path: Vec::new(),
             depth: 0,
             numbers,
+            values: 0,
         }
     }
 
@@ -552,6 +560,15 @@ impl<'a> Reader<'a> {
     }
 
     fn value(&mut self) -> Result<Json, FormatError> {
+        if matches!(self.numbers, Numbers::Format1Integers) {
+            self.values += 1;
+            if self.values > MAX_PROGRAM_JSON_VALUES {
+                return self.fail(format!(
+                    "the program holds more than 2^21 JSON values (at {}); format 1 programs are smaller",
+                    self.place(self.pos)
+                ));
+            }
+        }
         match self.peek() {
             Some(b'{') => self.nested(Reader::object),
             Some(b'[') => self.nested(Reader::list),

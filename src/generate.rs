@@ -471,7 +471,12 @@ impl Gen<'_, '_, '_, '_> {
         };
         // Halving the longest axis reaches the limit in a few steps even
         // from extents of 2^20 (decrementing would take millions).
-        while size(&shape) > self.cfg.max_elements {
+        // An empty array's other extents are bounded too: masks and index
+        // arrays over them must stay within format 1's limits.
+        let nonzero = |shape: &[usize]| size(&shape.iter().map(|&e| e.max(1)).collect::<Vec<_>>());
+        while size(&shape) > self.cfg.max_elements
+            || nonzero(&shape) > self.cfg.max_elements.saturating_mul(16)
+        {
             let (i, _) = shape
                 .iter()
                 .enumerate()

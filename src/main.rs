@@ -594,24 +594,18 @@ fn write_err(e: std::io::Error) -> Fatal {
     output_failed(e)
 }
 
-/// The observation line of one input line: a `format_error` for a malformed
-/// program, a `backend_error` when the backend fails, crashes or hangs.
-fn exec_line(backend: &ProcessBackend, line: &str) -> String {
-    match Program::parse(line) {
-        Err(e) => Observation::rejected(e.to_string()).to_line(),
-        Ok(p) => match backend.run_json(&p.to_line()) {
-            RunOutcome::Observation(raw) => raw.get().to_string(),
-            RunOutcome::Unsupported(reason) => backend_error_line(&format!(
-                "backend `{}`: unsupported: {reason}",
-                backend.name()
-            )),
-            RunOutcome::Error(message) => {
-                backend_error_line(&format!("backend `{}` failed: {message}", backend.name()))
-            }
-            RunOutcome::Fault(fault) => {
-                backend_error_line(&format!("backend `{}`: {fault}", backend.name()))
-            }
-        },
+/// The observation line of a valid program: a `backend_error` when the
+/// backend fails, crashes or hangs.
+fn exec_program(backend: &ProcessBackend, p: &Program) -> String {
+    match backend.run_json(&p.to_line()) {
+        RunOutcome::Observation(raw) => raw.get().to_string(),
+        RunOutcome::Unsupported(reason) => {
+            backend_error_line(&format!("backend `{}`: unsupported: {reason}", backend.name()))
+        }
+        RunOutcome::Error(message) => {
+            backend_error_line(&format!("backend `{}` failed: {message}", backend.name()))
+        }
+        RunOutcome::Fault(fault) => backend_error_line(&format!("backend `{}`: {fault}", backend.name())),
     }
 }
 
@@ -630,18 +624,18 @@ fn exec(backend: BackendArg, file: Option<&Path>, timeout: Duration) -> Result<u
         })?;
         let observation = match read {
             BoundedLine::Eof => break,
-            BoundedLine::TooLong { len } => Observation::rejected(format!(
-                "the line is {len} bytes long, over the limit of {MAX_LINE_BYTES} bytes (2^24)"
-            ))
-            .to_line(),
-            BoundedLine::Line(buf) => match std::str::from_utf8(&buf) {
-                Ok(line) if line.trim().is_empty() => continue,
-                Ok(line) => exec_line(&backend, line.trim_end_matches('\r')),
-                Err(e) => {
-                    Observation::rejected(format!("invalid JSON: the line is not UTF-8 ({e})"))
-                        .to_line()
+            BoundedLine::TooLong { len } => {
+                Observation::rejected(viewcheck::format::FormatError::line_too_long(len as usize).to_string())
+                    .to_line()
+            }
+            BoundedLine::Line(buf) if buf.iter().all(u8::is_ascii_whitespace) => continue,
+            BoundedLine::Line(buf) => {
+                let line = buf.strip_suffix(b"\r").unwrap_or(&buf);
+                match Program::parse_bytes(line) {
+                    Err(e) => Observation::rejected(e.to_string()).to_line(),
+                    Ok(p) => exec_program(&backend, &p),
                 }
-            },
+            }
         };
         writeln!(out, "{observation}").map_err(write_err)?;
         // Each answer is out before the next program runs: a reader sees
