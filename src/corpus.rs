@@ -421,7 +421,9 @@ impl Corpus {
                     continue;
                 }
             };
-            let doc: Json = match serde_json::from_str(&text) {
+            // The strict reader: a duplicate key in a case must not
+            // silently keep its last value.
+            let doc: Json = match crate::format::json_from_str(&text) {
                 Ok(d) => d,
                 Err(e) => {
                     problems.push(Problem::new(&rel, None, format!("invalid JSON: {e}")));

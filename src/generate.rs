@@ -1799,9 +1799,7 @@ impl Gen<'_, '_, '_, '_> {
                     vec![2, 3]
                 };
                 let hi = (d as i64 - 1).min(1);
-                let data: Vec<i64> = (0..size(&b))
-                    .map(|_| self.range(0, hi))
-                    .collect();
+                let data: Vec<i64> = (0..size(&b)).map(|_| self.range(0, hi)).collect();
                 let index = vec![Item::Array(NdList {
                     shape: b.clone(),
                     data,

@@ -599,13 +599,16 @@ fn write_err(e: std::io::Error) -> Fatal {
 fn exec_program(backend: &ProcessBackend, p: &Program) -> String {
     match backend.run_json(&p.to_line()) {
         RunOutcome::Observation(raw) => raw.get().to_string(),
-        RunOutcome::Unsupported(reason) => {
-            backend_error_line(&format!("backend `{}`: unsupported: {reason}", backend.name()))
-        }
+        RunOutcome::Unsupported(reason) => backend_error_line(&format!(
+            "backend `{}`: unsupported: {reason}",
+            backend.name()
+        )),
         RunOutcome::Error(message) => {
             backend_error_line(&format!("backend `{}` failed: {message}", backend.name()))
         }
-        RunOutcome::Fault(fault) => backend_error_line(&format!("backend `{}`: {fault}", backend.name())),
+        RunOutcome::Fault(fault) => {
+            backend_error_line(&format!("backend `{}`: {fault}", backend.name()))
+        }
     }
 }
 
@@ -624,10 +627,10 @@ fn exec(backend: BackendArg, file: Option<&Path>, timeout: Duration) -> Result<u
         })?;
         let observation = match read {
             BoundedLine::Eof => break,
-            BoundedLine::TooLong { len } => {
-                Observation::rejected(viewcheck::format::FormatError::line_too_long(len as usize).to_string())
-                    .to_line()
-            }
+            BoundedLine::TooLong { len } => Observation::rejected(
+                viewcheck::format::FormatError::line_too_long(len as usize).to_string(),
+            )
+            .to_line(),
             BoundedLine::Line(buf) if buf.iter().all(u8::is_ascii_whitespace) => continue,
             BoundedLine::Line(buf) => {
                 let line = buf.strip_suffix(b"\r").unwrap_or(&buf);

@@ -241,3 +241,25 @@ fn a_program_of_a_hand_written_case_is_not_imported_again() {
     assert_eq!(p.id.as_deref(), Some("VC-0163"), "{p}");
     assert_eq!(p.file, Path::new("cases/reshape/a.json"));
 }
+
+#[test]
+fn a_duplicate_key_in_a_case_file_is_a_problem() {
+    let good = real_case();
+    let text = viewcheck::corpus::format_case_file(&[Json::Object(good)]);
+    // The same key twice: a lenient reader would keep the last description.
+    let doubled = text.replacen(
+        "\"description\":",
+        "\"description\": \"first\",\n    \"description\":",
+        1,
+    );
+    assert_ne!(doubled, text);
+    let root = corpus_with("validate-duplicate", &[("reshape/a.json", doubled)]);
+    let v = validate_dir(&root).unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.to_string().contains("duplicate key \"description\"")),
+        "{:?}",
+        v.problems
+    );
+}
