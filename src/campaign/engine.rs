@@ -10,7 +10,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{count_outcomes, Config, Failure, FailureKind, Progress, Report};
+use std::collections::BTreeMap;
+
+use super::{
+    count_outcomes, merge_counts, Config, Failure, FailureKind, OutcomeCounts, Progress, Report,
+};
 use crate::backend::{panic_message, Backend, BackendError};
 use crate::compare::{
     compare, first_divergent_step, guarded_run, silence_backend_panics, Difference, Level,
@@ -57,6 +61,9 @@ pub enum Event {
     },
     /// The failure, shrunk and located.
     Failed(Box<Failure>),
+    /// Several cases are over (what a worker sends instead of one
+    /// [`Event::Done`] per case, to keep the supervisor's work small).
+    Batch(Box<Batch>),
     /// The case is over.
     Done {
         /// The case number.
@@ -66,6 +73,40 @@ pub enum Event {
         /// Where the time went.
         times: CaseTimes,
     },
+}
+
+/// The totals of consecutive finished cases.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// The last case of the batch.
+    pub through: u64,
+    /// How many cases finished.
+    pub cases: u64,
+    /// Their step outcomes, counted as [`Report::by_kind`] counts them.
+    pub by_kind: BTreeMap<String, OutcomeCounts>,
+    /// Their times, summed.
+    pub times: CaseTimes,
+}
+
+impl Batch {
+    /// Adds a finished case.
+    pub fn add(
+        &mut self,
+        case: u64,
+        program: Option<&Program>,
+        outcomes: &[StepOutcome],
+        t: &CaseTimes,
+    ) {
+        self.through = case;
+        self.cases += 1;
+        if let Some(p) = program {
+            count_outcomes(&mut self.by_kind, p, outcomes);
+        }
+        self.times.generate += t.generate;
+        self.times.expected += t.expected;
+        self.times.got += t.got;
+        self.times.shrink += t.shrink;
+    }
 }
 
 /// A reducer: `shrink(program, still_fails)` returns a smaller program for
@@ -434,6 +475,16 @@ impl Tally {
         match event {
             Event::Case { case, program } => self.current = Some((case, program)),
             Event::Got { .. } => {}
+            Event::Batch(b) => {
+                let b = *b;
+                self.report.cases_run += b.cases;
+                merge_counts(&mut self.report.by_kind, b.by_kind);
+                self.report.generate_time += b.times.generate;
+                self.report.expected_time += b.times.expected;
+                self.report.got_time += b.times.got;
+                self.report.shrink_time += b.times.shrink;
+                self.current = None;
+            }
             Event::Found(f) => {
                 let mut f = *f;
                 self.save(&mut f, false);

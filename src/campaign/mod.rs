@@ -30,7 +30,8 @@ pub mod supervisor;
 pub mod wire;
 
 pub use engine::{
-    reproducer_path, run, run_with, write_reproducer, CaseRunner, CaseTimes, Event, Shrinker, Tally,
+    reproducer_path, run, run_with, write_reproducer, Batch, CaseRunner, CaseTimes, Event,
+    Shrinker, Tally,
 };
 
 /// The default seed of `check` (printed, so any run can be repeated).
@@ -216,7 +217,7 @@ fn blank_path(path: &str) -> String {
 }
 
 /// Per op/index-kind outcome counts as observed from the expected backend.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OutcomeCounts {
     /// Steps that succeeded.
     pub ok: u64,
@@ -399,6 +400,21 @@ impl Report {
             let _ = writeln!(out, "{}", cells.join("  ").trim_end());
         }
         out
+    }
+}
+
+/// Adds `more` to `by_kind`.
+fn merge_counts(
+    by_kind: &mut BTreeMap<String, OutcomeCounts>,
+    more: BTreeMap<String, OutcomeCounts>,
+) {
+    for (label, c) in more {
+        let t = by_kind.entry(label).or_default();
+        t.ok += c.ok;
+        t.skipped += c.skipped;
+        for (k, n) in c.errors {
+            *t.errors.entry(k).or_default() += n;
+        }
     }
 }
 

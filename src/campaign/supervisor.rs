@@ -13,10 +13,10 @@
 //! makes exactly the programs the old one would have.
 
 use std::io::Write;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::wire::{end_line, event_to_line, hello_line, parse_message, Job, Message};
-use super::{CaseRunner, Config, Event, FailureKind, Progress, Report, Tally};
+use super::{Batch, CaseRunner, Config, Event, FailureKind, Progress, Report, Tally};
 use crate::backend::Backend;
 use crate::compare::Difference;
 use crate::protocol::{StartError, WorkerCommand, MAX_MESSAGE_BYTES, START_TIMEOUT};
@@ -36,10 +36,26 @@ fn interrupt_signal() -> i32 {
     crate::supervise::interrupt_signal().unwrap_or(2)
 }
 
+/// How many cases a worker reruns carefully after a fault it could not pin
+/// on a case: more than a worker finishes between two batches.
+const CAREFUL_WINDOW: u64 = 256;
+
+/// A fault seen in fast mode, waiting to be pinned by a careful rerun.
+struct Suspect {
+    fault: Fault,
+    first: u64,
+}
+
 /// Runs the campaign of `config` in worker processes started with
 /// `command` (which must run [`serve`]). `Err` only if the first worker
 /// cannot start (e.g. NumPy is missing): that is an environment problem,
 /// not a finding.
+///
+/// Workers send finished cases in batches; a crash or hang between two
+/// batches is not yet pinned on a case, so the cases after the last batch
+/// are run again *carefully* (every event at once, with its program) by a
+/// new worker, which fails again on the same case if the fault is
+/// deterministic, and this time says which case and which backend.
 pub fn run_supervised(
     config: &Config,
     command: &WorkerCommand,
@@ -48,6 +64,8 @@ pub fn run_supervised(
 ) -> Result<Report, StartError> {
     let mut tally = Tally::new(config, "numpy", "strided");
     let mut next = 0u64;
+    let mut careful_until = 0u64;
+    let mut suspect: Option<Suspect> = None;
     let mut started_once = false;
     'workers: while next < config.cases {
         if tally.full() {
@@ -64,6 +82,7 @@ pub fn run_supervised(
             first: next,
             end: config.cases,
             stride: 1,
+            careful_until,
             generator: config.generator.clone(),
         };
         let mut worker = match start_worker(command, &job, !started_once) {
@@ -91,90 +110,134 @@ pub fn run_supervised(
                 break;
             }
         };
-        let mut phase = Phase::Generate;
+        // What the case in flight is doing; `None` while that is not known
+        // (fast mode between batches).
+        let mut phase = if next < careful_until {
+            Some(Phase::Generate)
+        } else {
+            None
+        };
         let mut in_flight = next;
         loop {
             let got = worker.recv_or_interrupt(config.timeout, &interrupted);
-            let line = match got {
+            let fault = match got {
                 None => {
                     worker.kill();
                     tally.fault(in_flight, FailureKind::Interrupted, Vec::new());
                     tally.report.interrupted = Some(interrupt_signal());
                     break 'workers;
                 }
-                Some(Err(fault)) => {
-                    let (kind, what) = culprit(phase, &fault);
-                    tally.fault(
-                        in_flight,
-                        kind,
-                        vec![fault_diff(&format!("{what}: {fault}"))],
-                    );
-                    tally.report.restarts += 1;
-                    progress(tally.progress());
-                    next = in_flight + 1;
-                    continue 'workers;
-                }
-                Some(Ok(line)) => line,
-            };
-            let event = match parse_message(&line) {
-                Ok(Message::Event(e)) => e,
-                Ok(Message::End) => {
-                    next = config.cases;
-                    worker.finish(Duration::from_secs(2));
-                    break;
-                }
-                Ok(Message::Hello { .. }) => continue,
-                Err(problem) => {
-                    worker.kill();
-                    let fault = Fault::Protocol {
-                        message: problem,
-                        stderr: worker.stderr_tail(),
-                    };
-                    let (kind, what) = culprit(phase, &fault);
-                    tally.fault(
-                        in_flight,
-                        kind,
-                        vec![fault_diff(&format!("{what}: {fault}"))],
-                    );
-                    tally.report.restarts += 1;
-                    next = in_flight + 1;
-                    continue 'workers;
-                }
-            };
-            let done = match &event {
-                Event::Case { case, .. } => {
-                    in_flight = *case;
-                    phase = Phase::Expected;
-                    None
-                }
-                Event::Got { .. } => {
-                    phase = Phase::Got;
-                    None
-                }
-                Event::Found(_) => {
-                    phase = Phase::Shrink;
-                    None
-                }
-                Event::Done { case, .. } => Some(*case),
-                Event::Alive { .. } | Event::Failed(_) => None,
-            };
-            tally.apply(event);
-            if let Some(case) = done {
-                phase = Phase::Generate;
-                in_flight = case + 1;
-                next = case + 1;
-                progress(tally.progress());
-                if tally.full() {
-                    worker.kill();
-                    if next < config.cases {
-                        tally.report.stopped_early = true;
+                Some(Err(fault)) => Some(fault),
+                Some(Ok(line)) => match parse_message(&line) {
+                    Ok(Message::Event(event)) => {
+                        match &event {
+                            Event::Case { case, .. } => {
+                                in_flight = *case;
+                                phase = Some(Phase::Expected);
+                            }
+                            Event::Got { .. } => phase = Some(Phase::Got),
+                            Event::Found(f) => {
+                                in_flight = f.case;
+                                phase = Some(Phase::Shrink);
+                            }
+                            Event::Failed(_) => {
+                                phase = (in_flight < careful_until).then_some(Phase::Shrink);
+                            }
+                            Event::Batch(b) => {
+                                in_flight = b.through + 1;
+                                next = b.through + 1;
+                                phase = (in_flight < careful_until).then_some(Phase::Generate);
+                            }
+                            Event::Alive { .. } | Event::Done { .. } => {}
+                        }
+                        let batch_end = match &event {
+                            Event::Batch(b) => Some(b.through),
+                            _ => None,
+                        };
+                        tally.apply(event);
+                        if let Some(through) = batch_end {
+                            if let Some(s) = suspect.take() {
+                                if through + 1 >= careful_until {
+                                    // The careful rerun went past the window
+                                    // without failing: not reproducible.
+                                    unpinned(&mut tally, s, through);
+                                } else {
+                                    suspect = Some(s);
+                                }
+                            }
+                            progress(tally.progress());
+                            if tally.full() {
+                                worker.kill();
+                                if next < config.cases {
+                                    tally.report.stopped_early = true;
+                                }
+                                break 'workers;
+                            }
+                        }
+                        None
                     }
-                    break 'workers;
+                    Ok(Message::End) => {
+                        worker.finish(Duration::from_secs(2));
+                        if let Some(s) = suspect.take() {
+                            unpinned(&mut tally, s, config.cases.saturating_sub(1));
+                        }
+                        next = config.cases;
+                        break;
+                    }
+                    Ok(Message::Hello { .. }) => None,
+                    Err(problem) => {
+                        worker.kill();
+                        Some(Fault::Protocol {
+                            message: problem,
+                            stderr: worker.stderr_tail(),
+                        })
+                    }
+                },
+            };
+            let Some(fault) = fault else { continue };
+            tally.report.restarts += 1;
+            match phase {
+                Some(phase) => {
+                    let (kind, what) = culprit(phase, &fault);
+                    tally.fault(
+                        in_flight,
+                        kind,
+                        vec![fault_diff(&format!("{what}: {fault}"))],
+                    );
+                    suspect = None;
+                    next = in_flight + 1;
+                    careful_until = 0;
+                }
+                None => {
+                    // Not pinned yet: rerun the unreported cases carefully.
+                    suspect = Some(Suspect { fault, first: next });
+                    careful_until = next + CAREFUL_WINDOW;
                 }
             }
+            progress(tally.progress());
+            continue 'workers;
         }
     }
     Ok(tally.finish())
+}
+
+/// Records a fault that a careful rerun of cases `s.first..=through` did
+/// not reproduce.
+fn unpinned(tally: &mut Tally, s: Suspect, through: u64) {
+    let kind = match s.fault {
+        Fault::Timeout { .. } => FailureKind::Timeout {
+            backend: "unknown".into(),
+        },
+        _ => FailureKind::Crash {
+            backend: "unknown".into(),
+        },
+    };
+    let text = format!(
+        "the worker failed while running one of cases {}..={through}, but not when they were run again one by one (a flaky fault): {}",
+        s.first, s.fault
+    );
+    tally.report.cases_run = tally.report.cases_run.saturating_sub(1);
+    tally.fault(s.first, kind, vec![fault_diff(&text)]);
 }
 
 /// The kind of finding a fault is, and the words for it, given what the
@@ -244,9 +307,15 @@ fn start_worker(
     }
 }
 
+/// How long a worker in fast mode keeps finished cases before it sends
+/// them as one batch.
+const BATCH_EVERY: Duration = Duration::from_millis(20);
+
 /// The worker's side: reads its [`Job`] from the first line of `input`,
-/// runs its cases on `expected` and `got` and writes one line per event to
-/// `output`, flushed at once so that the supervisor knows what ran last.
+/// runs its cases on `expected` and `got` and writes its events to
+/// `output`. Failures are sent at once; finished cases in batches (at most
+/// [`BATCH_EVERY`] apart while cases finish), except below the job's
+/// `careful_until`, where every event is sent at once with its program.
 pub fn serve(
     job_line: &str,
     expected: &dyn Backend,
@@ -272,16 +341,69 @@ pub fn serve(
         generate: &mut generate,
         shrink: &mut shrink,
     };
+    let mut batch = Batch::default();
+    let mut last_sent = Instant::now();
     let mut result = Ok(());
     for case in job.cases() {
+        let careful = case < job.careful_until;
+        let mut program = None;
         runner.run(case, &mut |e| {
-            if result.is_ok() {
-                result = writeln!(output, "{}", event_to_line(&e)).and_then(|_| output.flush());
+            if result.is_err() {
+                return;
             }
+            let mut send = |events: &[&Event]| -> std::io::Result<()> {
+                for e in events {
+                    writeln!(output, "{}", event_to_line(e))?;
+                }
+                output.flush()
+            };
+            let take = |batch: &mut Batch| std::mem::take(batch);
+            result = match e {
+                Event::Case { case, program: p } => {
+                    let r = if careful {
+                        send(&[&Event::Case {
+                            case,
+                            program: p.clone(),
+                        }])
+                    } else {
+                        Ok(())
+                    };
+                    program = Some(p);
+                    r
+                }
+                Event::Got { .. } if careful => send(&[&e]),
+                Event::Got { .. } => Ok(()),
+                Event::Done {
+                    case,
+                    outcomes,
+                    times,
+                } => {
+                    batch.add(case, program.as_ref(), &outcomes, &times);
+                    if careful || last_sent.elapsed() >= BATCH_EVERY {
+                        last_sent = Instant::now();
+                        send(&[&Event::Batch(Box::new(take(&mut batch)))])
+                    } else {
+                        Ok(())
+                    }
+                }
+                other => {
+                    // A failure: what came before it first, then at once.
+                    last_sent = Instant::now();
+                    if batch.cases > 0 {
+                        let b = Event::Batch(Box::new(take(&mut batch)));
+                        send(&[&b, &other])
+                    } else {
+                        send(&[&other])
+                    }
+                }
+            };
         });
         result
             .as_ref()
             .map_err(|e| std::io::Error::new(e.kind(), e.to_string()))?;
+    }
+    if batch.cases > 0 {
+        writeln!(output, "{}", event_to_line(&Event::Batch(Box::new(batch))))?;
     }
     writeln!(output, "{}", end_line())?;
     output.flush()

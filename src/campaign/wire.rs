@@ -3,11 +3,12 @@
 //! worker and its supervisor are the same executable), so it carries no
 //! version of its own.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::{json, Value as Json};
 
-use super::{CaseTimes, Event, Failure, FailureKind};
+use super::{Batch, CaseTimes, Event, Failure, FailureKind, OutcomeCounts};
 use crate::compare::{Difference, Level};
 use crate::format::{Program, StepOutcome};
 use crate::generate::GenConfig;
@@ -26,6 +27,10 @@ pub struct Job {
     pub end: u64,
     /// Distance between cases (1: all of them).
     pub stride: u64,
+    /// Cases below this run *carefully*: every event is sent at once, with
+    /// the program, so that a crash is pinned on its case and backend. Past
+    /// it, finished cases are sent in batches a few times a second.
+    pub careful_until: u64,
     /// The generator's knobs.
     pub generator: GenConfig,
 }
@@ -39,6 +44,7 @@ impl Job {
             "first": self.first,
             "end": self.end,
             "stride": self.stride,
+            "careful_until": self.careful_until,
             "generator": serde_json::to_value(&self.generator).unwrap_or(Json::Null),
         })
         .to_string()
@@ -61,6 +67,7 @@ impl Job {
             first: int("first")?,
             end: int("end")?,
             stride: int("stride")?.max(1),
+            careful_until: int("careful_until")?,
             generator: serde_json::from_value(v["generator"].clone())
                 .map_err(|e| format!("bad job: generator: {e}"))?,
         })
@@ -192,6 +199,13 @@ pub fn event_to_line(e: &Event) -> String {
             json!({"ev": "case", "case": case, "program": program.to_json()})
         }
         Event::Got { case } => json!({"ev": "got", "case": case}),
+        Event::Batch(b) => json!({
+            "ev": "batch",
+            "through": b.through,
+            "cases": b.cases,
+            "by_kind": serde_json::to_value(&b.by_kind).unwrap_or(Json::Null),
+            "times": [nanos(b.times.generate), nanos(b.times.expected), nanos(b.times.got), nanos(b.times.shrink)],
+        }),
         Event::Found(f) => json!({"ev": "found", "failure": failure_to_json(f)}),
         Event::Failed(f) => json!({"ev": "failed", "failure": failure_to_json(f)}),
         Event::Alive { case, best } => json!({
@@ -252,6 +266,23 @@ pub fn parse_message(line: &str) -> Result<Message, String> {
             program: Program::from_json(&v["program"]).map_err(|e| format!("case program: {e}"))?,
         }),
         "got" => Message::Event(Event::Got { case: case()? }),
+        "batch" => {
+            let t = |i: usize| Duration::from_nanos(v["times"][i].as_u64().unwrap_or(0));
+            Message::Event(Event::Batch(Box::new(Batch {
+                through: v["through"].as_u64().ok_or_else(bad)?,
+                cases: v["cases"].as_u64().ok_or_else(bad)?,
+                by_kind: serde_json::from_value::<BTreeMap<String, OutcomeCounts>>(
+                    v["by_kind"].clone(),
+                )
+                .map_err(|_| bad())?,
+                times: CaseTimes {
+                    generate: t(0),
+                    expected: t(1),
+                    got: t(2),
+                    shrink: t(3),
+                },
+            })))
+        }
         "found" => Message::Event(Event::Found(Box::new(
             failure_from_json(&v["failure"]).ok_or_else(bad)?,
         ))),
@@ -322,6 +353,26 @@ mod tests {
                 best: Some(program.clone()),
             },
             Event::Failed(Box::new(f)),
+            Event::Batch(Box::new(Batch {
+                through: 9,
+                cases: 2,
+                by_kind: [(
+                    "index[slice]".to_string(),
+                    OutcomeCounts {
+                        ok: 3,
+                        errors: [("IndexError".to_string(), 2)].into_iter().collect(),
+                        skipped: 1,
+                    },
+                )]
+                .into_iter()
+                .collect(),
+                times: CaseTimes {
+                    generate: Duration::from_nanos(1),
+                    expected: Duration::from_nanos(2),
+                    got: Duration::from_nanos(3),
+                    shrink: Duration::from_nanos(4),
+                },
+            })),
             Event::Done {
                 case: 3,
                 outcomes: vec![
@@ -353,6 +404,7 @@ mod tests {
             first: 4,
             end: 20,
             stride: 3,
+            careful_until: 9,
             generator: GenConfig::default(),
         };
         assert_eq!(Job::parse(&job.to_line()).unwrap(), job);
