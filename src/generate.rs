@@ -597,7 +597,7 @@ impl Gen<'_, '_, '_, '_> {
                 }
             }
             "reshape" => {
-                let size: usize = size(&shape);
+                let size: usize = size(shape);
                 let new_shape = self.gen_reshape(shape, size, invalid);
                 let order = ORDERS[self.weighted(&[5, 3, 2])];
                 let copy = match self.weighted(&[6, 2, 2]) {
@@ -1050,7 +1050,7 @@ impl Gen<'_, '_, '_, '_> {
 
     /// A boolean mask of `shape` with exactly `count` trues.
     fn mask_with_count(&mut self, shape: &[usize], count: usize) -> NdList<bool> {
-        let n: usize = size(&shape);
+        let n: usize = size(shape);
         let mut data = vec![false; n];
         let mut free: Vec<usize> = (0..n).collect();
         for _ in 0..count.min(n) {
@@ -1151,7 +1151,7 @@ impl Gen<'_, '_, '_, '_> {
         }
         if pattern < 15 && Self::representable(shape) {
             // A single full-shape mask (NumPy's special 1-d path).
-            let size: usize = size(&shape);
+            let size: usize = size(shape);
             let count = if self.chance(0.2) {
                 size
             } else {

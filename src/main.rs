@@ -494,6 +494,7 @@ fn serve_worker(backend: BackendArg) -> Result<u8, Fatal> {
     viewcheck::protocol::serve(
         &backend,
         &implementation,
+        &viewcheck::protocol::Capabilities::all(),
         &mut stdin.lock(),
         &mut std::io::BufWriter::new(stdout.lock()),
     )

@@ -59,6 +59,98 @@ pub struct Implementation {
     pub language: String,
 }
 
+/// Every index kind of [`Step::index_kinds`](crate::format::Step::index_kinds)
+/// (`()` is the empty index).
+pub const INDEX_KINDS: [&str; 9] = [
+    "int", "slice", "newaxis", "ellipsis", "array", "array0d", "mask", "mask0d", "()",
+];
+
+/// Every observation field an implementation may be unable to report.
+/// `shape`, `values`, scalars and step outcomes are always reported.
+pub const OBSERVABLE: [&str; 10] = [
+    "strides",
+    "offset",
+    "buffer",
+    "owndata",
+    "writeable",
+    "c_contiguous",
+    "f_contiguous",
+    "shares_memory",
+    "may_share_memory",
+    "warnings",
+];
+
+/// What an implementation supports, from its `started` message. A missing
+/// list means "all of them".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capabilities {
+    /// The ops it can run (names of [`crate::format::OPS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ops: Option<Vec<String>>,
+    /// The index kinds it can run ([`INDEX_KINDS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_kinds: Option<Vec<String>>,
+    /// The observation fields it reports ([`OBSERVABLE`]); the others are
+    /// left out of its observations and of the comparison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observes: Option<Vec<String>>,
+}
+
+impl Capabilities {
+    /// Everything (NumPy, the strided crate).
+    pub fn all() -> Capabilities {
+        Capabilities::default()
+    }
+
+    /// Why `program` is beyond these capabilities, if it is: the first op or
+    /// index kind it uses that is not supported.
+    pub fn unsupported(&self, program: &Program) -> Option<String> {
+        for (k, step) in program.steps.iter().enumerate() {
+            if let Some(ops) = &self.ops {
+                if !ops.iter().any(|o| o == step.op()) {
+                    return Some(format!("steps[{k}]: op `{}` is not supported", step.op()));
+                }
+            }
+            if let Some(kinds) = &self.index_kinds {
+                for kind in step.index_kinds() {
+                    if !kinds.iter().any(|x| x == kind) {
+                        return Some(format!(
+                            "steps[{k}]: index kind `{kind}` ({}) is not supported",
+                            step.op()
+                        ));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether the implementation reports `field` (one of [`OBSERVABLE`]).
+    pub fn observes(&self, field: &str) -> bool {
+        self.observes
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|f| f == field))
+    }
+
+    /// Problems with the lists: names that are not ops, index kinds or
+    /// observable fields.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut check = |list: &Option<Vec<String>>, known: &[&str], what: &str| {
+            for x in list.iter().flatten() {
+                if !known.contains(&x.as_str()) {
+                    out.push(format!("unknown {what} `{x}`"));
+                }
+            }
+        };
+        check(&self.ops, &crate::format::OPS, "op");
+        check(&self.index_kinds, &INDEX_KINDS, "index kind");
+        check(&self.observes, &OBSERVABLE, "observation field");
+        out
+    }
+}
+
 /// A message to an implementation.
 #[derive(Debug)]
 pub enum Request {
@@ -88,7 +180,7 @@ pub enum Response {
         /// Who it is.
         implementation: Implementation,
         /// What it supports (see docs/PROTOCOL.md).
-        capabilities: Option<Box<RawValue>>,
+        capabilities: Capabilities,
     },
     /// The observation of a program.
     Result {
@@ -129,7 +221,7 @@ struct Wire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     implementation: Option<Implementation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    capabilities: Option<Box<RawValue>>,
+    capabilities: Option<Capabilities>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     observation: Option<Box<RawValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,7 +262,7 @@ impl Response {
             "started" => Response::Started {
                 protocol: need(w.protocol, k, "protocol")?,
                 implementation: need(w.implementation, k, "implementation")?,
-                capabilities: w.capabilities,
+                capabilities: w.capabilities.unwrap_or_default(),
             },
             "result" => Response::Result {
                 seq: need(w.seq, k, "seq")?,
@@ -199,7 +291,7 @@ impl Response {
                 kind: "started".into(),
                 protocol: Some(protocol),
                 implementation: Some(implementation),
-                capabilities,
+                capabilities: Some(capabilities),
                 ..Wire::default()
             },
             Response::Result { seq, observation } => Wire {
@@ -231,6 +323,7 @@ impl Response {
 pub fn serve(
     backend: &dyn Backend,
     implementation: &Implementation,
+    capabilities: &Capabilities,
     input: &mut dyn BufRead,
     output: &mut dyn Write,
 ) -> std::io::Result<()> {
@@ -251,7 +344,7 @@ pub fn serve(
             Request::Start { .. } => Response::Started {
                 protocol: PROTOCOL_VERSION,
                 implementation: implementation.clone(),
-                capabilities: None,
+                capabilities: capabilities.clone(),
             },
             Request::Run { seq, program } => run_one(backend, seq, program.get()),
         };
@@ -347,6 +440,7 @@ pub struct ProcessBackend {
 struct State {
     worker: Option<Worker>,
     implementation: Implementation,
+    capabilities: Capabilities,
     seq: u64,
     restarts: u64,
 }
@@ -388,20 +482,22 @@ impl ProcessBackend {
             state: RefCell::new(State {
                 worker: None,
                 implementation: Implementation::default(),
+                capabilities: Capabilities::default(),
                 seq: 0,
                 restarts: 0,
             }),
         };
-        let (worker, implementation) = backend.spawn()?;
+        let (worker, implementation, capabilities) = backend.spawn()?;
         {
             let mut s = backend.state.borrow_mut();
             s.worker = Some(worker);
             s.implementation = implementation;
+            s.capabilities = capabilities;
         }
         Ok(backend)
     }
 
-    fn spawn(&self) -> Result<(Worker, Implementation), StartError> {
+    fn spawn(&self) -> Result<(Worker, Implementation, Capabilities), StartError> {
         let mut worker = Worker::spawn(&mut self.command.command(), MAX_MESSAGE_BYTES, true)
             .map_err(|e| StartError {
                 message: format!("cannot start `{}`: {e}", self.command.display()),
@@ -428,8 +524,23 @@ impl ProcessBackend {
             Ok(Response::Started {
                 protocol,
                 implementation,
-                ..
-            }) if protocol == PROTOCOL_VERSION => Ok((worker, implementation)),
+                capabilities,
+            }) if protocol == PROTOCOL_VERSION => {
+                let problems = capabilities.problems();
+                if problems.is_empty() {
+                    Ok((worker, implementation, capabilities))
+                } else {
+                    Err(StartError {
+                        message: format!(
+                            "`{}` declared capabilities this viewcheck does not know: {}",
+                            self.command.display(),
+                            problems.join(", ")
+                        ),
+                        stderr: worker.stderr_tail(),
+                        echoed: true,
+                    })
+                }
+            }
             Ok(Response::Started { protocol, .. }) => Err(StartError {
                 message: format!(
                     "`{}` speaks protocol {protocol}, this viewcheck speaks {PROTOCOL_VERSION}",
@@ -455,6 +566,11 @@ impl ProcessBackend {
         self.state.borrow().implementation.clone()
     }
 
+    /// What it declared it supports.
+    pub fn capabilities(&self) -> Capabilities {
+        self.state.borrow().capabilities.clone()
+    }
+
     /// How many times the process was replaced after a fault.
     pub fn restarts(&self) -> u64 {
         self.state.borrow().restarts
@@ -470,9 +586,10 @@ impl ProcessBackend {
         let mut s = self.state.borrow_mut();
         if s.worker.is_none() {
             match self.spawn() {
-                Ok((w, i)) => {
+                Ok((w, i, c)) => {
                     s.worker = Some(w);
                     s.implementation = i;
+                    s.capabilities = c;
                     s.restarts += 1;
                 }
                 Err(e) => {

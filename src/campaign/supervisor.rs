@@ -314,7 +314,7 @@ const BATCH_EVERY: Duration = Duration::from_millis(20);
 /// The worker's side: reads its [`Job`] from the first line of `input`,
 /// runs its cases on `expected` and `got` and writes its events to
 /// `output`. Failures are sent at once; finished cases in batches (at most
-/// [`BATCH_EVERY`] apart while cases finish), except below the job's
+/// 20 ms apart while cases finish), except below the job's
 /// `careful_until`, where every event is sent at once with its program.
 pub fn serve(
     job_line: &str,
