@@ -32,12 +32,47 @@ impl fmt::Display for BackendError {
 
 impl std::error::Error for BackendError {}
 
+/// What a [`BackendError`] message starts with when the backend cannot
+/// express the program (not a failure).
+pub const UNSUPPORTED: &str = "unsupported: ";
+
+impl BackendError {
+    /// The backend cannot express the program: `reason` says why.
+    pub fn unsupported(backend: &str, reason: &str) -> BackendError {
+        BackendError {
+            backend: backend.to_string(),
+            message: format!("{UNSUPPORTED}{reason}"),
+        }
+    }
+
+    /// What kind of failure this is: `unsupported`, `crash` or `timeout`
+    /// (a supervised process died or hung: the messages of
+    /// [`crate::supervise::Fault`]), or `error` for anything else.
+    pub fn class(&self) -> &'static str {
+        let m = self.message.as_str();
+        if m.starts_with(UNSUPPORTED) {
+            "unsupported"
+        } else if m.starts_with("crash: ") {
+            "crash"
+        } else if m.starts_with("timeout: ") {
+            "timeout"
+        } else {
+            "error"
+        }
+    }
+}
+
 /// Runs format-1 programs.
 pub trait Backend {
     /// Short name used in reports (`strided`, `numpy`).
     fn name(&self) -> &str;
     /// Runs one validated program.
     fn run(&self, program: &Program) -> Result<Observation, BackendError>;
+    /// What the backend supports and observes; comparisons leave out what
+    /// it does not observe. Everything, unless it says otherwise.
+    fn capabilities(&self) -> crate::protocol::Capabilities {
+        crate::protocol::Capabilities::all()
+    }
 }
 
 /// The strided crate, `viewcheck-arrays`.

@@ -1038,6 +1038,13 @@ pub enum Status {
     Fail(Vec<Difference>),
     /// The backend failed to produce an observation (or panicked).
     BackendError(String),
+    /// The backend cannot express the program (its capabilities, or its
+    /// own `unsupported` answer); not a failure.
+    Unsupported(String),
+    /// The backend's process died on the program.
+    Crash(String),
+    /// The backend did not answer within its time limit.
+    Timeout(String),
     /// The case has no recorded `expect` yet.
     Unrecorded,
 }
@@ -1054,10 +1061,21 @@ pub fn replay_case(case: &Case, backend: &dyn Backend, level: Level) -> Status {
     let Some(expect) = &case.expect else {
         return Status::Unrecorded;
     };
-    match case.run(backend) {
-        Err(e) => Status::BackendError(e),
+    let run = match &case.program {
+        CaseProgram::Rejected(m) => Ok(Observation::rejected(m.clone())),
+        CaseProgram::Valid(p) => guarded_run(backend, p),
+    };
+    match run {
+        Err(e) => match e.class() {
+            "unsupported" => Status::Unsupported(e.message),
+            "crash" => Status::Crash(e.message),
+            "timeout" => Status::Timeout(e.message),
+            _ => Status::BackendError(e.to_string()),
+        },
         Ok(got) => {
-            let diffs = compare(expect, &got, level);
+            let capabilities = backend.capabilities();
+            let mut diffs = compare(expect, &got, level);
+            diffs.retain(|d| capabilities.compares(d));
             if diffs.is_empty() {
                 Status::Pass
             } else {
@@ -1260,7 +1278,10 @@ pub fn verify(corpus: &Corpus, oracle: &dyn Backend, numpy_version: &str) -> Vec
         let diffs = match replay_case(case, oracle, Level::Exact) {
             Status::Pass => continue,
             Status::Fail(d) => d,
-            Status::BackendError(e) => vec![Difference {
+            Status::BackendError(e)
+            | Status::Unsupported(e)
+            | Status::Crash(e)
+            | Status::Timeout(e) => vec![Difference {
                 path: "backend".into(),
                 expected: "an observation".into(),
                 got: e,

@@ -107,6 +107,14 @@ pub struct GenConfig {
     /// source, destination or value (so that it is skipped, or uses a scalar
     /// value).
     pub skip_rate: f64,
+    /// Only these ops (an implementation's capabilities); `None`: all. A
+    /// step the implementation could not run is not made, and neither is
+    /// any step that would use its result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ops: Option<Vec<String>>,
+    /// Only these index kinds (see [`Step::index_kinds`]); `None`: all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_kinds: Option<Vec<String>>,
 }
 
 impl Default for GenConfig {
@@ -122,7 +130,23 @@ impl Default for GenConfig {
             long_extent: 24,
             invalid_rate: 0.1,
             skip_rate: 0.03,
+            ops: None,
+            index_kinds: None,
         }
+    }
+}
+
+impl GenConfig {
+    /// Whether `step` is within the configured ops and index kinds.
+    fn allows(&self, step: &Step) -> bool {
+        self.ops
+            .as_ref()
+            .is_none_or(|ops| ops.iter().any(|o| o == step.op()))
+            && self.index_kinds.as_ref().is_none_or(|kinds| {
+                step.index_kinds()
+                    .iter()
+                    .all(|k| kinds.iter().any(|x| x == k))
+            })
     }
 }
 
@@ -202,12 +226,20 @@ pub fn generate_with(u: &mut Unstructured, cfg: &GenConfig, runner: &mut dyn Run
         runner,
         steps: Vec::with_capacity(cfg.max_steps.clamp(1, 64)),
         stopped: false,
+        dropped: Vec::new(),
     };
     let max = cfg.max_steps.clamp(1, crate::format::MAX_STEPS);
     let min = cfg.min_steps.clamp(1, max);
     let target = g.range(min as i64, max as i64) as usize;
-    // Out of bytes ends the program, once it has a step.
-    while g.steps.len() < target && !g.stopped && (g.steps.is_empty() || !g.u.is_empty()) {
+    // Out of bytes ends the program, once it has a step; so does a
+    // configuration that lets few of the attempted steps through.
+    let mut attempts = 0;
+    while g.steps.len() < target
+        && !g.stopped
+        && (g.steps.is_empty() || !g.u.is_empty())
+        && attempts < 4 * target + 16
+    {
+        attempts += 1;
         g.step(max);
     }
     Program {
@@ -271,6 +303,9 @@ struct Gen<'u, 'b, 'c, 'r> {
     steps: Vec<Step>,
     /// The runner said stop: no further step is made or run.
     stopped: bool,
+    /// Names of steps left out because the configuration does not allow
+    /// them (or they use such a name).
+    dropped: Vec<String>,
 }
 
 impl Gen<'_, '_, '_, '_> {
@@ -338,6 +373,19 @@ impl Gen<'_, '_, '_, '_> {
     /// dropped.
     fn push(&mut self, step: Step) {
         if self.stopped {
+            return;
+        }
+        let restricted = self.cfg.ops.is_some() || self.cfg.index_kinds.is_some();
+        if restricted
+            && (!self.cfg.allows(&step)
+                || step
+                    .uses()
+                    .iter()
+                    .any(|n| self.dropped.iter().any(|d| d == n)))
+        {
+            if let Some(out) = step.out() {
+                self.dropped.push(out.to_string());
+            }
             return;
         }
         if !self.runner.run(&step) {
@@ -529,7 +577,14 @@ impl Gen<'_, '_, '_, '_> {
             self.gen_array();
             return;
         }
-        let weights: [u32; OP_WEIGHTS.len()] = OP_WEIGHTS.map(|(_, w)| w);
+        let weights: [u32; OP_WEIGHTS.len()] = OP_WEIGHTS.map(|(op, w)| match &self.cfg.ops {
+            Some(ops) if !ops.iter().any(|o| o == op) => 0,
+            _ => w,
+        });
+        if weights.iter().all(|&w| w == 0) {
+            self.gen_array();
+            return;
+        }
         let op = OP_WEIGHTS[self.weighted(&weights)].0;
         if op == "array" {
             self.gen_array();

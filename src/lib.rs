@@ -2,6 +2,7 @@
 pub mod backend;
 pub mod campaign;
 pub mod compare;
+pub mod conformance;
 pub mod corpus;
 pub mod format;
 pub mod generate;

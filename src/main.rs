@@ -62,9 +62,18 @@ enum Command {
     /// Run format-1 programs (JSON Lines) on one backend; print one
     /// observation line per input line, in order.
     Exec {
-        /// The backend to run the programs on.
-        #[arg(long, value_enum)]
-        backend: BackendArg,
+        /// The backend to run the programs on (the same as `--impl strided|numpy`).
+        #[arg(
+            long,
+            value_enum,
+            required_unless_present = "implementation",
+            conflicts_with = "implementation"
+        )]
+        backend: Option<BackendArg>,
+        /// The implementation: `strided`, `numpy` or `cmd:<command line>`
+        /// (docs/PROTOCOL.md).
+        #[arg(long = "impl", value_name = "SPEC", value_parser = parse_impl)]
+        implementation: Option<ImplSpec>,
         /// JSON Lines file of programs (default: standard input).
         file: Option<PathBuf>,
         /// Time limit of one program, in seconds (a program over it gives a
@@ -113,6 +122,11 @@ enum Command {
         /// crash ends the campaign): only to measure what supervision costs.
         #[arg(long, hide = true)]
         in_process: bool,
+        /// The implementation under test: `strided` (default), `numpy`, or
+        /// `cmd:<command line>` (docs/PROTOCOL.md). Generated programs keep
+        /// to the ops and index kinds it declares.
+        #[arg(long = "impl", value_name = "SPEC", value_parser = parse_impl)]
+        implementation: Option<ImplSpec>,
     },
     /// Run every program in FILE (JSON Lines or one JSON document) on both
     /// backends and print their differences (exit 1 if any differ).
@@ -128,6 +142,10 @@ enum Command {
         /// Time limit of one program on one backend, in seconds.
         #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
         timeout: f64,
+        /// The implementation compared with NumPy: `strided` (default),
+        /// `numpy` or `cmd:<command line>` (docs/PROTOCOL.md).
+        #[arg(long = "impl", value_name = "SPEC", value_parser = parse_impl)]
+        implementation: Option<ImplSpec>,
     },
     /// Check the corpus: JSON Schema, ids, layout, features, recorded
     /// answers present (exit 1 on any problem). Needs no Python.
@@ -139,9 +157,14 @@ enum Command {
     /// Replay every corpus case on a backend and compare with the recorded
     /// answers (exit 1 on any failure).
     Replay {
-        /// The backend to replay on.
-        #[arg(long, value_enum, default_value_t = BackendArg::Strided)]
-        backend: BackendArg,
+        /// The backend to replay on (the same as `--impl strided|numpy`).
+        #[arg(long, value_enum, conflicts_with = "implementation")]
+        backend: Option<BackendArg>,
+        /// The implementation under test: `strided` (in this process),
+        /// `numpy`, or `cmd:<command line>` (a program speaking
+        /// docs/PROTOCOL.md, run with `sh -c`).
+        #[arg(long = "impl", value_name = "SPEC", value_parser = parse_impl)]
+        implementation: Option<ImplSpec>,
         /// Comparison level.
         #[arg(long, value_enum, default_value_t = LevelArg::Exact)]
         level: LevelArg,
@@ -151,6 +174,21 @@ enum Command {
         /// Print every case, not only failures.
         #[arg(long, short)]
         verbose: bool,
+        /// Known failures: `xfail ID-OR-GLOB REASON` / `skip ID-OR-GLOB REASON` lines.
+        #[arg(long, value_name = "FILE")]
+        expectations: Option<PathBuf>,
+        /// An `xpass` (an expected failure that passes) fails the run.
+        #[arg(long)]
+        strict: bool,
+        /// Write today's failures as an expectations file.
+        #[arg(long, value_name = "FILE")]
+        write_expectations: Option<PathBuf>,
+        /// Write the report into DIR: `report.jsonl`, `rules.md`, `report.html`.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
+        /// Time limit of one program, in seconds.
+        #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
+        timeout: f64,
     },
     /// Fill in (or refresh) recorded answers from the live NumPy oracle.
     /// Default: only cases without an answer.
@@ -207,6 +245,68 @@ enum Command {
     /// supervises).
     #[command(hide = true)]
     CheckWorker,
+}
+
+/// What `--impl` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum ImplSpec {
+    /// The strided crate in this process (the default of `replay`: no
+    /// process boundary, hundreds of thousands of cases per second).
+    InProcessStrided,
+    /// The strided crate in a supervised worker.
+    Strided,
+    /// NumPy in a supervised worker.
+    Numpy,
+    /// Any program speaking the protocol (docs/PROTOCOL.md), run with `sh -c`.
+    Cmd(String),
+}
+
+fn parse_impl(s: &str) -> Result<ImplSpec, String> {
+    match s {
+        "strided" => Ok(ImplSpec::Strided),
+        "numpy" => Ok(ImplSpec::Numpy),
+        _ => match s.strip_prefix("cmd:") {
+            Some(c) if !c.trim().is_empty() => Ok(ImplSpec::Cmd(c.to_string())),
+            _ => Err(format!(
+                "`{s}`: expected `strided`, `numpy` or `cmd:<command line>`"
+            )),
+        },
+    }
+}
+
+/// The shell command line of this executable's own protocol worker.
+fn own_worker_line(backend: &str) -> String {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "viewcheck".into());
+    format!(
+        "'{}' worker --backend {backend}",
+        exe.replace('\'', "'\\''")
+    )
+}
+
+/// The implementation of `spec` in a supervised process.
+fn impl_backend(spec: &ImplSpec, timeout: Duration) -> Result<ProcessBackend, Fatal> {
+    match spec {
+        ImplSpec::InProcessStrided | ImplSpec::Strided => {
+            process_backend(BackendArg::Strided, timeout)
+        }
+        ImplSpec::Numpy => process_backend(BackendArg::Numpy, timeout),
+        ImplSpec::Cmd(line) => {
+            let command = WorkerCommand {
+                program: "sh".into(),
+                args: vec!["-c".into(), line.into()],
+                env: Vec::new(),
+            };
+            let b = ProcessBackend::start("impl", command, timeout).map_err(|e| {
+                Fatal::env(format!(
+                    "cannot start the implementation `{line}`:\n{e}\nFix: check that the command runs and speaks the protocol of docs/PROTOCOL.md (it must answer {{\"type\":\"start\",\"protocol\":1}})."
+                ))
+            })?;
+            let name = b.implementation().name;
+            Ok(if name.is_empty() { b } else { b.renamed(&name) })
+        }
+    }
 }
 
 /// A number of seconds for `--timeout`: positive and at most a day.
@@ -295,9 +395,17 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Exec {
             backend,
+            implementation,
             file,
             timeout,
-        } => exec(backend, file.as_deref(), Duration::from_secs_f64(timeout)),
+        } => exec(
+            &implementation.unwrap_or(match backend {
+                Some(BackendArg::Numpy) => ImplSpec::Numpy,
+                _ => ImplSpec::Strided,
+            }),
+            file.as_deref(),
+            Duration::from_secs_f64(timeout),
+        ),
         Command::Check {
             cases,
             seed,
@@ -311,6 +419,7 @@ fn main() -> ExitCode {
             invalid_rate,
             timeout,
             in_process,
+            implementation,
         } => {
             generator_config(max_steps, max_ndim, max_extent, invalid_rate).and_then(|generator| {
                 check(
@@ -322,6 +431,11 @@ fn main() -> ExitCode {
                         failures_dir: Some(failures_dir),
                         generator,
                         timeout: Duration::from_secs_f64(timeout),
+                        implementation: match implementation {
+                            None | Some(ImplSpec::Strided | ImplSpec::InProcessStrided) => None,
+                            Some(ImplSpec::Numpy) => Some(own_worker_line("numpy")),
+                            Some(ImplSpec::Cmd(line)) => Some(line),
+                        },
                     },
                     quiet,
                     in_process,
@@ -333,14 +447,40 @@ fn main() -> ExitCode {
             level,
             show,
             timeout,
-        } => diff(&file, level.into(), show, Duration::from_secs_f64(timeout)),
+            implementation,
+        } => diff(
+            &file,
+            level.into(),
+            show,
+            Duration::from_secs_f64(timeout),
+            &implementation.unwrap_or(ImplSpec::Strided),
+        ),
         Command::Validate { corpus } => validate(&corpus),
         Command::Replay {
             backend,
+            implementation,
             level,
             corpus,
             verbose,
-        } => replay(backend, level.into(), &corpus, verbose),
+            expectations,
+            strict,
+            write_expectations,
+            report,
+            timeout,
+        } => replay(ReplayArgs {
+            implementation: implementation.unwrap_or(match backend {
+                Some(BackendArg::Numpy) => ImplSpec::Numpy,
+                _ => ImplSpec::InProcessStrided,
+            }),
+            level: level.into(),
+            corpus,
+            verbose,
+            expectations,
+            strict,
+            write_expectations,
+            report,
+            timeout: Duration::from_secs_f64(timeout),
+        }),
         Command::Record { all, ids, corpus } => record(all, &ids, &corpus),
         Command::Verify { corpus } => verify(&corpus),
         Command::ImportCrash {
@@ -598,6 +738,12 @@ fn write_err(e: std::io::Error) -> Fatal {
 /// The observation line of a valid program: a `backend_error` when the
 /// backend fails, crashes or hangs.
 fn exec_program(backend: &ProcessBackend, p: &Program) -> String {
+    if let Some(reason) = backend.capabilities().unsupported(p) {
+        return backend_error_line(&format!(
+            "backend `{}`: unsupported: {reason}",
+            backend.name()
+        ));
+    }
     match backend.run_json(&p.to_line()) {
         RunOutcome::Observation(raw) => raw.get().to_string(),
         RunOutcome::Unsupported(reason) => backend_error_line(&format!(
@@ -613,8 +759,8 @@ fn exec_program(backend: &ProcessBackend, p: &Program) -> String {
     }
 }
 
-fn exec(backend: BackendArg, file: Option<&Path>, timeout: Duration) -> Result<u8, Fatal> {
-    let backend = process_backend(backend, timeout)?;
+fn exec(spec: &ImplSpec, file: Option<&Path>, timeout: Duration) -> Result<u8, Fatal> {
+    let backend = impl_backend(spec, timeout)?;
     let mut input = read_input(file)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -671,11 +817,11 @@ fn check(config: Config, quiet: bool, in_process: bool) -> Result<u8, Fatal> {
         .map_err(|e| Fatal::env(format!("cannot find the viewcheck executable: {e}")))?;
     let mut startup = Duration::ZERO;
     let mut oracle = String::new();
-    let mut on_start = |description: &str| {
+    let mut on_start = |description: &str, got: &str| {
         startup = started.elapsed();
         oracle = description.to_string();
         out!(
-            "viewcheck check: {} cases, seed {}, level {}, strided vs numpy ({description})",
+            "viewcheck check: {} cases, seed {}, level {}, {got} vs numpy ({description})",
             config.cases,
             config.seed,
             config.level,
@@ -703,7 +849,7 @@ fn check(config: Config, quiet: bool, in_process: bool) -> Result<u8, Fatal> {
     };
     let report = if in_process {
         let (numpy, _) = in_process_numpy()?;
-        on_start(&numpy_description());
+        on_start(&numpy_description(), "strided");
         campaign::run(&config, numpy.as_ref(), &StridedBackend, &mut progress)
     } else {
         campaign::supervisor::run_supervised(&config, &command, &mut on_start, &mut progress)
@@ -770,6 +916,12 @@ fn print_report(r: &Report, startup: Duration, oracle: &str, quiet: bool) {
         rate(r.cases_run, r.got_time),
         r.got_time.as_secs_f64()
     );
+    if r.unsupported > 0 {
+        out!(
+            "unsupported:  {} case(s) the implementation cannot express (not failures)",
+            r.unsupported
+        );
+    }
     out!(
         "oracle:       {oracle} (start-up {:.2}s; {} worker restart(s) after crashes or timeouts)",
         startup.as_secs_f64(),
@@ -935,14 +1087,20 @@ fn read_programs(path: &Path) -> Result<Vec<Numbered>, Fatal> {
     Ok(programs)
 }
 
-fn diff(path: &Path, level: Level, show: bool, timeout: Duration) -> Result<u8, Fatal> {
+fn diff(
+    path: &Path,
+    level: Level,
+    show: bool,
+    timeout: Duration,
+    spec: &ImplSpec,
+) -> Result<u8, Fatal> {
     silence_backend_panics();
     let programs = read_programs(path)?;
     if programs.is_empty() {
         return Err(Fatal::env(format!("{} holds no programs", path.display())));
     }
     let numpy = process_backend(BackendArg::Numpy, timeout)?;
-    let strided = process_backend(BackendArg::Strided, timeout)?;
+    let strided = impl_backend(spec, timeout)?;
     let numpy: &dyn Backend = &numpy;
     let strided: &dyn Backend = &strided;
     let (mut differing, mut invalid) = (0usize, 0usize);
@@ -1050,49 +1208,209 @@ fn validate(dir: &Path) -> Result<u8, Fatal> {
     Ok(u8::from(!v.problems.is_empty()))
 }
 
-fn replay(backend: BackendArg, level: Level, dir: &Path, verbose: bool) -> Result<u8, Fatal> {
-    use viewcheck::corpus::Status;
-    let corpus = load_corpus(dir)?;
-    let backend: Box<dyn Backend> = match backend {
-        BackendArg::Strided => Box::new(StridedBackend),
-        BackendArg::Numpy => Box::new(process_backend(BackendArg::Numpy, DEFAULT_TIMEOUT)?),
+struct ReplayArgs {
+    implementation: ImplSpec,
+    level: Level,
+    corpus: PathBuf,
+    verbose: bool,
+    expectations: Option<PathBuf>,
+    strict: bool,
+    write_expectations: Option<PathBuf>,
+    report: Option<PathBuf>,
+    timeout: Duration,
+}
+
+fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
+    use viewcheck::conformance::{self as cf, CaseReport, CaseStatus, Expectations};
+    let corpus = load_corpus(&a.corpus)?;
+    let expectations = match &a.expectations {
+        Some(p) => Expectations::load(p).map_err(|e| Fatal {
+            code: 2,
+            message: e,
+        })?,
+        None => Expectations::default(),
     };
+    let process = match &a.implementation {
+        ImplSpec::InProcessStrided => None,
+        spec => Some(impl_backend(spec, a.timeout)?),
+    };
+    let backend: &dyn Backend = match &process {
+        None => &StridedBackend,
+        Some(p) => p,
+    };
+    silence_backend_panics();
     let started = Instant::now();
-    let results = viewcheck::corpus::replay(&corpus, backend.as_ref(), level);
-    let elapsed = started.elapsed();
-    let mut failed = 0usize;
-    for r in &results {
-        match &r.status {
-            Status::Pass => {
-                if verbose {
-                    out!("pass  {}", r.id);
-                }
-            }
-            Status::Fail(diffs) => {
-                failed += 1;
-                out!("FAIL  {}", r.id);
-                for d in diffs {
-                    out!("      {}: expected {} got {}", d.path, d.expected, d.got);
-                }
-            }
-            Status::BackendError(e) => {
-                failed += 1;
-                out!("ERROR {}: {e}", r.id);
-            }
-            Status::Unrecorded => {
-                failed += 1;
-                out!("UNRECORDED {} (run `viewcheck record`)", r.id);
+    let mut cases = Vec::new();
+    for case in corpus.cases() {
+        let entry = expectations.lookup(&case.id);
+        let (raw, mut detail, diffs) = if entry.is_some_and(|e| e.expect == cf::Expect::Skip) {
+            (CaseStatus::Skip, String::new(), Vec::new())
+        } else {
+            let status = viewcheck::corpus::replay_case(case, backend, a.level);
+            let (st, detail) = cf::raw_status(&status);
+            let diffs = match status {
+                viewcheck::corpus::Status::Fail(d) => d,
+                _ => Vec::new(),
+            };
+            (st, detail, diffs)
+        };
+        let status = cf::apply(raw, entry);
+        if matches!(
+            status,
+            CaseStatus::XFail | CaseStatus::XPass | CaseStatus::Skip
+        ) {
+            if let Some(e) = entry {
+                detail = if detail.is_empty() {
+                    e.reason.clone()
+                } else {
+                    format!("{} ({detail})", e.reason)
+                };
             }
         }
+        let program = case.raw.get("program").cloned().unwrap_or_default();
+        let expected = case.raw.get("expect").cloned().unwrap_or_default();
+        cases.push(CaseReport {
+            id: case.id.clone(),
+            area: case.area.clone(),
+            status,
+            detail,
+            diffs,
+            program,
+            expected,
+            got: None,
+        });
     }
+    let elapsed = started.elapsed();
+    for c in &cases {
+        let shown = a.verbose || c.status != CaseStatus::Pass;
+        if !shown {
+            continue;
+        }
+        out!(
+            "{:<11} {}  {}",
+            c.status.as_str().to_uppercase(),
+            c.id,
+            c.detail.lines().next().unwrap_or("")
+        );
+        for d in c.diffs.iter().skip(1) {
+            out!("            {d}");
+        }
+    }
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    for e in expectations.unmatched(&ids) {
+        eprintln!(
+            "viewcheck: warning: {}:{}: `{}` matches no case",
+            a.expectations
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            e.line,
+            e.pattern
+        );
+    }
+    let counts = cf::counts(&cases);
+    let summary: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
     out!(
-        "replay on {} at {level}: {} cases, {} passed, {failed} failed ({} cases/s)",
+        "replay on {} at {}: {} cases: {} ({} cases/s)",
         backend.name(),
-        results.len(),
-        results.len() - failed,
-        rate(results.len() as u64, elapsed)
+        a.level,
+        cases.len(),
+        summary.join(", "),
+        rate(cases.len() as u64, elapsed)
     );
+    let rules_text = std::fs::read_to_string(corpus.root.join("RULES.md")).unwrap_or_default();
+    let rules = viewcheck::corpus::parse_rules(&rules_text);
+    let summaries = cf::rule_summaries(&rules, &cases);
+    if let Some(path) = &a.write_expectations {
+        let failures: Vec<(String, String)> = cases
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.status,
+                    CaseStatus::Fail
+                        | CaseStatus::XFail
+                        | CaseStatus::Error
+                        | CaseStatus::Crash
+                        | CaseStatus::Timeout
+                )
+            })
+            .map(|c| (c.id.clone(), format!("{}: {}", c.status, c.detail)))
+            .collect();
+        let header = format!(
+            "viewcheck expectations for {} (written by `viewcheck replay --write-expectations`)\nxfail: known to fail; skip: not run. One entry per line: KIND ID-OR-GLOB REASON",
+            backend.name()
+        );
+        std::fs::write(path, Expectations::write(&header, &failures))
+            .map_err(|e| Fatal::env(format!("cannot write {}: {e}", path.display())))?;
+        out!(
+            "wrote {} expectation(s) to {}",
+            failures.len(),
+            path.display()
+        );
+    }
+    if let Some(dir) = &a.report {
+        let capabilities = backend.capabilities();
+        let implementation = match &process {
+            None => viewcheck::protocol::Implementation {
+                name: "viewcheck-arrays".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                language: "rust".into(),
+            },
+            Some(p) => p.implementation(),
+        };
+        let header = serde_json::json!({
+            "viewcheck": env!("CARGO_PKG_VERSION"),
+            "corpus": std::fs::read_to_string(corpus.root.join("VERSION")).unwrap_or_default().trim(),
+            "numpy": viewcheck_oracle_pin(),
+            "implementation": implementation,
+            "capabilities": capabilities,
+            "platform": {"os": std::env::consts::OS, "arch": std::env::consts::ARCH},
+            "level": a.level.as_str(),
+            "expectations": a.expectations.as_ref().map(|p| p.display().to_string()),
+        });
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Fatal::env(format!("cannot create {}: {e}", dir.display())))?;
+        let write = |name: &str, text: String| {
+            let p = dir.join(name);
+            std::fs::write(&p, text)
+                .map_err(|e| Fatal::env(format!("cannot write {}: {e}", p.display())))
+        };
+        write("report.jsonl", cf::jsonl_report(header, &cases, &summaries))?;
+        write(
+            "rules.md",
+            cf::rules_markdown(&implementation.name, &summaries),
+        )?;
+        out!("report written to {}", dir.display());
+    }
+    let failed = cases
+        .iter()
+        .filter(|c| c.status.is_failure(a.strict))
+        .count();
+    let checked = cases
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.status,
+                CaseStatus::Pass | CaseStatus::Fail | CaseStatus::XFail | CaseStatus::XPass
+            )
+        })
+        .count();
+    if checked == 0 {
+        eprintln!(
+            "viewcheck: nothing was checked: every case was skipped, unsupported or failed to run"
+        );
+        return Ok(1);
+    }
     Ok(u8::from(failed > 0))
+}
+
+/// The NumPy version whose answers the corpus records (the pin).
+fn viewcheck_oracle_pin() -> &'static str {
+    "2.4.6"
 }
 
 #[cfg(feature = "oracle")]

@@ -133,6 +133,69 @@ impl Capabilities {
             .is_none_or(|o| o.iter().any(|f| f == field))
     }
 
+    /// Whether a difference between an expected observation and this
+    /// implementation's is about something it reports (differences about
+    /// fields it does not observe are left out).
+    pub fn compares(&self, d: &crate::compare::Difference) -> bool {
+        if self.observes.is_none() {
+            return true;
+        }
+        let path = d.path.as_str();
+        let field = if let Some(rest) = path.strip_prefix("arrays.") {
+            // arrays.NAME.FIELD[...]
+            rest.split_once('.')
+                .map(|(_, f)| f.split('[').next().unwrap_or(f))
+                .unwrap_or("")
+        } else {
+            path.split('[').next().unwrap_or(path)
+        };
+        match field {
+            "steps" => {
+                // Warning classes are the only step difference that can be
+                // unobserved: the outcome itself always is.
+                self.observes("warnings")
+                    || !(d.expected.contains("warning") || d.got.contains("warning"))
+            }
+            f if OBSERVABLE.contains(&f) => self.observes(f),
+            _ => true,
+        }
+    }
+
+    /// Fills the fields an implementation leaves out of `observation` (those
+    /// it does not observe) with placeholders, so that it parses as a
+    /// format-1 observation; [`Capabilities::compares`] then ignores them.
+    pub fn complete(&self, observation: &mut serde_json::Value) {
+        if self.observes.is_none() {
+            return;
+        }
+        let Some(obj) = observation.as_object_mut() else {
+            return;
+        };
+        for key in ["shares_memory", "may_share_memory"] {
+            obj.entry(key).or_insert_with(|| serde_json::json!([]));
+        }
+        let Some(arrays) = obj.get_mut("arrays").and_then(|a| a.as_object_mut()) else {
+            return;
+        };
+        for (n, (_, a)) in arrays.iter_mut().enumerate() {
+            let Some(a) = a.as_object_mut() else { continue };
+            if a.contains_key("scalar") {
+                continue;
+            }
+            let ndim = a
+                .get("shape")
+                .and_then(|s| s.as_array())
+                .map_or(0, Vec::len);
+            a.entry("strides")
+                .or_insert_with(|| serde_json::json!(vec![0; ndim]));
+            a.entry("offset").or_insert_with(|| serde_json::json!(0));
+            a.entry("buffer").or_insert_with(|| serde_json::json!(n));
+            for flag in ["owndata", "writeable", "c_contiguous", "f_contiguous"] {
+                a.entry(flag).or_insert_with(|| serde_json::json!(false));
+            }
+        }
+    }
+
     /// Problems with the lists: names that are not ops, index kinds or
     /// observable fields.
     pub fn problems(&self) -> Vec<String> {
@@ -561,14 +624,15 @@ impl ProcessBackend {
         }
     }
 
+    /// The same backend under another name (for reports).
+    pub fn renamed(mut self, name: &str) -> ProcessBackend {
+        self.name = name.to_string();
+        self
+    }
+
     /// Who answered the handshake.
     pub fn implementation(&self) -> Implementation {
         self.state.borrow().implementation.clone()
-    }
-
-    /// What it declared it supports.
-    pub fn capabilities(&self) -> Capabilities {
-        self.state.borrow().capabilities.clone()
     }
 
     /// How many times the process was replaced after a fault.
@@ -664,19 +728,28 @@ impl Backend for ProcessBackend {
         &self.name
     }
 
+    fn capabilities(&self) -> Capabilities {
+        self.state.borrow().capabilities.clone()
+    }
+
     fn run(&self, program: &Program) -> Result<Observation, BackendError> {
         let fail = |message: String| BackendError {
             backend: self.name.clone(),
             message,
         };
+        let capabilities = self.capabilities();
+        if let Some(reason) = capabilities.unsupported(program) {
+            return Err(BackendError::unsupported(&self.name, &reason));
+        }
         match self.run_json(&program.to_line()) {
             RunOutcome::Observation(raw) => {
-                let value: serde_json::Value = serde_json::from_str(raw.get())
+                let mut value = crate::format::json_from_str(raw.get())
                     .map_err(|e| fail(format!("unreadable observation: {e}")))?;
+                capabilities.complete(&mut value);
                 Observation::from_json(&value)
                     .map_err(|e| fail(format!("invalid observation: {e}")))
             }
-            RunOutcome::Unsupported(reason) => Err(fail(format!("unsupported: {reason}"))),
+            RunOutcome::Unsupported(reason) => Err(BackendError::unsupported(&self.name, &reason)),
             RunOutcome::Error(message) => Err(fail(message)),
             RunOutcome::Fault(fault) => Err(fail(fault.to_string())),
         }

@@ -42,6 +42,9 @@ fn failure(case: &Case, backend: &str, status: Status) -> Failed {
             }
         }
         Status::BackendError(e) => msg.push_str(&format!("backend error: {e}\n")),
+        Status::Unsupported(e) => msg.push_str(&format!("unsupported: {e}\n")),
+        Status::Crash(e) => msg.push_str(&format!("crash: {e}\n")),
+        Status::Timeout(e) => msg.push_str(&format!("timeout: {e}\n")),
         Status::Unrecorded => {
             msg.push_str("the case has no recorded `expect` (run `viewcheck record`)\n")
         }

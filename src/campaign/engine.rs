@@ -68,6 +68,8 @@ pub enum Event {
     Done {
         /// The case number.
         case: u64,
+        /// The tested backend cannot express the program (not a failure).
+        unsupported: bool,
         /// The expected backend's step outcomes (empty if it gave none).
         outcomes: Vec<StepOutcome>,
         /// Where the time went.
@@ -82,6 +84,8 @@ pub struct Batch {
     pub through: u64,
     /// How many cases finished.
     pub cases: u64,
+    /// How many of them the tested backend could not express.
+    pub unsupported: u64,
     /// Their step outcomes, counted as [`Report::by_kind`] counts them.
     pub by_kind: BTreeMap<String, OutcomeCounts>,
     /// Their times, summed.
@@ -93,12 +97,14 @@ impl Batch {
     pub fn add(
         &mut self,
         case: u64,
+        unsupported: bool,
         program: Option<&Program>,
         outcomes: &[StepOutcome],
         t: &CaseTimes,
     ) {
         self.through = case;
         self.cases += 1;
+        self.unsupported += u64::from(unsupported);
         if let Some(p) = program {
             count_outcomes(&mut self.by_kind, p, outcomes);
         }
@@ -197,6 +203,7 @@ impl CaseRunner<'_> {
             emit(Event::Failed(Box::new(f)));
             emit(Event::Done {
                 case,
+                unsupported: false,
                 outcomes: Vec::new(),
                 times,
             });
@@ -217,7 +224,9 @@ impl CaseRunner<'_> {
             .as_ref()
             .map(|o| o.steps.iter().map(|r| r.outcome.clone()).collect())
             .unwrap_or_default();
-        if let Some((kind, diffs)) = classify(&e, &g, level) {
+        let unsupported = matches!(&g, Err(err) if err.class() == "unsupported");
+        let got_capabilities = self.got.capabilities();
+        if let Some((kind, diffs)) = classify(&e, &g, level, &got_capabilities) {
             let t = Instant::now();
             let mut f = Failure::new(seed, case, kind.clone(), program.clone(), diffs);
             emit(Event::Found(Box::new(f.clone())));
@@ -248,7 +257,7 @@ impl CaseRunner<'_> {
                 _ => program.clone(),
             };
             let (se, sg) = (guarded_run(expected, &shrunk), guarded_run(got, &shrunk));
-            if let Some((_, d)) = classify(&se, &sg, level) {
+            if let Some((_, d)) = classify(&se, &sg, level, &got_capabilities) {
                 f.diffs = d;
             }
             f.first_step = first_divergent_step(&shrunk, expected, got, level);
@@ -267,6 +276,7 @@ impl CaseRunner<'_> {
         }
         emit(Event::Done {
             case,
+            unsupported,
             outcomes,
             times,
         });
@@ -278,18 +288,25 @@ fn classify(
     e: &Result<Observation, BackendError>,
     g: &Result<Observation, BackendError>,
     level: Level,
+    got_capabilities: &crate::protocol::Capabilities,
 ) -> Option<(FailureKind, Vec<Difference>)> {
     match (e, g) {
         (Ok(e), Ok(g)) => {
-            let d = compare(e, g, level);
+            let mut d = compare(e, g, level);
+            d.retain(|d| got_capabilities.compares(d));
             (!d.is_empty()).then_some((FailureKind::Divergence, d))
         }
-        (Err(err), _) | (Ok(_), Err(err)) => Some((
-            FailureKind::BackendError {
-                backend: err.backend.clone(),
-            },
-            vec![backend_diff(e, g)],
-        )),
+        // What the tested backend cannot express is not a failure.
+        (Ok(_), Err(err)) if err.class() == "unsupported" => None,
+        (Err(err), _) | (Ok(_), Err(err)) => {
+            let backend = err.backend.clone();
+            let kind = match err.class() {
+                "crash" => FailureKind::Crash { backend },
+                "timeout" => FailureKind::Timeout { backend },
+                _ => FailureKind::BackendError { backend },
+            };
+            Some((kind, vec![backend_diff(e, g)]))
+        }
     }
 }
 
@@ -322,7 +339,10 @@ fn still_fails(
     match kind {
         FailureKind::Divergence => {
             match (guarded_run(expected, program), guarded_run(got, program)) {
-                (Ok(e), Ok(g)) => !compare(&e, &g, level).is_empty(),
+                (Ok(e), Ok(g)) => {
+                    let caps = got.capabilities();
+                    compare(&e, &g, level).iter().any(|d| caps.compares(d))
+                }
                 _ => false,
             }
         }
@@ -478,6 +498,7 @@ impl Tally {
             Event::Batch(b) => {
                 let b = *b;
                 self.report.cases_run += b.cases;
+                self.report.unsupported += b.unsupported;
                 merge_counts(&mut self.report.by_kind, b.by_kind);
                 self.report.generate_time += b.times.generate;
                 self.report.expected_time += b.times.expected;
@@ -503,10 +524,12 @@ impl Tally {
             }
             Event::Done {
                 case,
+                unsupported,
                 outcomes,
                 times,
             } => {
                 self.report.cases_run += 1;
+                self.report.unsupported += u64::from(unsupported);
                 if let Some((c, p)) = &self.current {
                     if *c == case {
                         count_outcomes(&mut self.report.by_kind, p, &outcomes);

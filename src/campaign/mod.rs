@@ -53,6 +53,9 @@ pub struct Config {
     pub max_failures: usize,
     /// Where to write reproducers; `None` writes none.
     pub failures_dir: Option<PathBuf>,
+    /// The implementation under test in place of the strided crate: a
+    /// command line speaking docs/PROTOCOL.md (run with `sh -c`).
+    pub implementation: Option<String>,
     /// The program generator's knobs (used by [`run`]).
     pub generator: crate::generate::GenConfig,
     /// Time limit of one program on one backend (and of one step of
@@ -68,6 +71,7 @@ impl Default for Config {
             level: Level::Exact,
             max_failures: 10,
             failures_dir: Some(PathBuf::from(DEFAULT_FAILURES_DIR)),
+            implementation: None,
             generator: crate::generate::GenConfig::default(),
             timeout: crate::protocol::DEFAULT_TIMEOUT,
         }
@@ -266,6 +270,8 @@ pub struct Report {
     pub interrupted: Option<i32>,
     /// How many times a worker process was replaced after a crash or hang.
     pub restarts: u64,
+    /// Cases the tested backend could not express (not failures).
+    pub unsupported: u64,
     /// Outcome counts by op and by `op[index kind]`.
     pub by_kind: BTreeMap<String, OutcomeCounts>,
     /// Time spent inside the expected backend's runs (first run of each case).
@@ -301,6 +307,7 @@ impl Report {
             stopped_early: false,
             interrupted: None,
             restarts: 0,
+            unsupported: 0,
             by_kind: BTreeMap::new(),
             expected_time: Duration::ZERO,
             got_time: Duration::ZERO,

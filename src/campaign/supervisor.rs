@@ -59,7 +59,7 @@ struct Suspect {
 pub fn run_supervised(
     config: &Config,
     command: &WorkerCommand,
-    on_start: &mut dyn FnMut(&str),
+    on_start: &mut dyn FnMut(&str, &str),
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, StartError> {
     let mut tally = Tally::new(config, "numpy", "strided");
@@ -83,12 +83,14 @@ pub fn run_supervised(
             end: config.cases,
             stride: 1,
             careful_until,
+            implementation: config.implementation.clone(),
             generator: config.generator.clone(),
         };
         let mut worker = match start_worker(command, &job, !started_once) {
-            Ok((w, oracle)) => {
+            Ok((w, oracle, got)) => {
                 if !started_once {
-                    on_start(&oracle);
+                    tally.report.got_name = got.clone();
+                    on_start(&oracle, &got);
                 }
                 started_once = true;
                 w
@@ -278,7 +280,7 @@ fn start_worker(
     command: &WorkerCommand,
     job: &Job,
     echo: bool,
-) -> Result<(Worker, String), StartError> {
+) -> Result<(Worker, String, String), StartError> {
     let mut c = std::process::Command::new(&command.program);
     c.args(&command.args);
     for (k, v) in &command.env {
@@ -298,13 +300,24 @@ fn start_worker(
     let line = worker.recv(START_TIMEOUT).map_err(fail)?;
     worker.set_echo_stderr(false);
     match parse_message(&line) {
-        Ok(Message::Hello { oracle }) => Ok((worker, oracle)),
+        Ok(Message::Hello { oracle, got }) => Ok((worker, oracle, got)),
         _ => Err(StartError {
             message: format!("the campaign worker answered its job with `{line}`"),
             stderr: worker.stderr_tail(),
             echoed: echo,
         }),
     }
+}
+
+/// The time limit a campaign worker gives the implementation under test:
+/// a little less than its supervisor's, so that the implementation's hang
+/// is this worker's finding, not this worker's own timeout.
+fn job_timeout() -> Duration {
+    std::env::var("VIEWCHECK_IMPL_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(crate::protocol::DEFAULT_TIMEOUT)
 }
 
 /// How long a worker in fast mode keeps finished cases before it sends
@@ -324,9 +337,43 @@ pub fn serve(
     output: &mut dyn Write,
 ) -> std::io::Result<()> {
     let job = Job::parse(job_line).map_err(std::io::Error::other)?;
-    writeln!(output, "{}", hello_line(oracle))?;
+    // The implementation under test, if it is not `got`: supervised from
+    // here, so that its crashes and hangs are findings of this worker.
+    let implementation = match &job.implementation {
+        None => None,
+        Some(line) => Some(
+            crate::protocol::ProcessBackend::start(
+                "impl",
+                crate::protocol::WorkerCommand {
+                    program: "sh".into(),
+                    args: vec!["-c".into(), line.into()],
+                    env: Vec::new(),
+                },
+                job_timeout(),
+            )
+            .map_err(|e| std::io::Error::other(format!("cannot start `{line}`: {e}")))?,
+        ),
+    };
+    let implementation = implementation.map(|b| {
+        let name = b.implementation().name;
+        if name.is_empty() {
+            b
+        } else {
+            b.renamed(&name)
+        }
+    });
+    let got: &dyn Backend = match &implementation {
+        Some(b) => b,
+        None => got,
+    };
+    writeln!(output, "{}", hello_line(oracle, got.name()))?;
     output.flush()?;
-    let gen_config = job.generator.clone();
+    let mut gen_config = job.generator.clone();
+    // Programs within what the implementation declared it supports.
+    let capabilities = got.capabilities();
+    gen_config.ops = capabilities.ops.clone();
+    gen_config.index_kinds = capabilities.index_kinds.clone();
+    let gen_config = gen_config;
     let mut generate =
         |seed: u64, case: u64| crate::generate::program_for_case(seed, case, &gen_config);
     let mut shrink = |p: &crate::format::Program,
@@ -375,10 +422,11 @@ pub fn serve(
                 Event::Got { .. } => Ok(()),
                 Event::Done {
                     case,
+                    unsupported,
                     outcomes,
                     times,
                 } => {
-                    batch.add(case, program.as_ref(), &outcomes, &times);
+                    batch.add(case, unsupported, program.as_ref(), &outcomes, &times);
                     if careful || last_sent.elapsed() >= BATCH_EVERY {
                         last_sent = Instant::now();
                         send(&[&Event::Batch(Box::new(take(&mut batch)))])

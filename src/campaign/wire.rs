@@ -31,6 +31,9 @@ pub struct Job {
     /// the program, so that a crash is pinned on its case and backend. Past
     /// it, finished cases are sent in batches a few times a second.
     pub careful_until: u64,
+    /// The implementation under test in place of the strided crate (a
+    /// command line speaking docs/PROTOCOL.md), if any.
+    pub implementation: Option<String>,
     /// The generator's knobs.
     pub generator: GenConfig,
 }
@@ -45,6 +48,7 @@ impl Job {
             "end": self.end,
             "stride": self.stride,
             "careful_until": self.careful_until,
+            "implementation": self.implementation,
             "generator": serde_json::to_value(&self.generator).unwrap_or(Json::Null),
         })
         .to_string()
@@ -68,6 +72,7 @@ impl Job {
             end: int("end")?,
             stride: int("stride")?.max(1),
             careful_until: int("careful_until")?,
+            implementation: v["implementation"].as_str().map(str::to_string),
             generator: serde_json::from_value(v["generator"].clone())
                 .map_err(|e| format!("bad job: generator: {e}"))?,
         })
@@ -203,6 +208,7 @@ pub fn event_to_line(e: &Event) -> String {
             "ev": "batch",
             "through": b.through,
             "cases": b.cases,
+            "unsupported": b.unsupported,
             "by_kind": serde_json::to_value(&b.by_kind).unwrap_or(Json::Null),
             "times": [nanos(b.times.generate), nanos(b.times.expected), nanos(b.times.got), nanos(b.times.shrink)],
         }),
@@ -215,11 +221,13 @@ pub fn event_to_line(e: &Event) -> String {
         }),
         Event::Done {
             case,
+            unsupported,
             outcomes,
             times,
         } => json!({
             "ev": "done",
             "case": case,
+            "unsupported": unsupported,
             "outcomes": outcomes.iter().map(outcome_to_str).collect::<Vec<_>>(),
             "times": [nanos(times.generate), nanos(times.expected), nanos(times.got), nanos(times.shrink)],
         }),
@@ -234,6 +242,8 @@ pub enum Message {
     Hello {
         /// e.g. `NumPy 2.4.6 (Python 3.11.7, ...)`.
         oracle: String,
+        /// The name of the backend under test.
+        got: String,
     },
     /// A campaign event.
     Event(Event),
@@ -242,8 +252,8 @@ pub enum Message {
 }
 
 /// The hello line.
-pub fn hello_line(oracle: &str) -> String {
-    json!({"ev": "hello", "oracle": oracle}).to_string()
+pub fn hello_line(oracle: &str, got: &str) -> String {
+    json!({"ev": "hello", "oracle": oracle, "got": got}).to_string()
 }
 
 /// The end line.
@@ -259,6 +269,7 @@ pub fn parse_message(line: &str) -> Result<Message, String> {
     Ok(match v["ev"].as_str().unwrap_or("") {
         "hello" => Message::Hello {
             oracle: v["oracle"].as_str().unwrap_or("").to_string(),
+            got: v["got"].as_str().unwrap_or("strided").to_string(),
         },
         "end" => Message::End,
         "case" => Message::Event(Event::Case {
@@ -271,6 +282,7 @@ pub fn parse_message(line: &str) -> Result<Message, String> {
             Message::Event(Event::Batch(Box::new(Batch {
                 through: v["through"].as_u64().ok_or_else(bad)?,
                 cases: v["cases"].as_u64().ok_or_else(bad)?,
+                unsupported: v["unsupported"].as_u64().unwrap_or(0),
                 by_kind: serde_json::from_value::<BTreeMap<String, OutcomeCounts>>(
                     v["by_kind"].clone(),
                 )
@@ -304,6 +316,7 @@ pub fn parse_message(line: &str) -> Result<Message, String> {
             let t = |i: usize| Duration::from_nanos(v["times"][i].as_u64().unwrap_or(0));
             Message::Event(Event::Done {
                 case: case()?,
+                unsupported: v["unsupported"].as_bool().unwrap_or(false),
                 outcomes,
                 times: CaseTimes {
                     generate: t(0),
@@ -356,6 +369,7 @@ mod tests {
             Event::Batch(Box::new(Batch {
                 through: 9,
                 cases: 2,
+                unsupported: 1,
                 by_kind: [(
                     "index[slice]".to_string(),
                     OutcomeCounts {
@@ -375,6 +389,7 @@ mod tests {
             })),
             Event::Done {
                 case: 3,
+                unsupported: true,
                 outcomes: vec![
                     StepOutcome::Ok { warning: None },
                     StepOutcome::Error("IndexError".into()),
@@ -405,6 +420,7 @@ mod tests {
             end: 20,
             stride: 3,
             careful_until: 9,
+            implementation: Some("python3 adapter.py".into()),
             generator: GenConfig::default(),
         };
         assert_eq!(Job::parse(&job.to_line()).unwrap(), job);
