@@ -295,7 +295,7 @@ fn impl_backend(spec: &ImplSpec, timeout: Duration) -> Result<ProcessBackend, Fa
         ImplSpec::Cmd(line) => {
             let command = WorkerCommand {
                 program: "sh".into(),
-                args: vec!["-c".into(), line.into()],
+                args: vec!["-c".into(), format!("exec {line}").into()],
                 env: Vec::new(),
             };
             let b = ProcessBackend::start("impl", command, timeout).map_err(|e| {
@@ -1338,7 +1338,14 @@ fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
                         | CaseStatus::Timeout
                 )
             })
-            .map(|c| (c.id.clone(), format!("{}: {}", c.status, c.detail)))
+            .map(|c| {
+                let reason = if c.detail.starts_with(c.status.as_str()) {
+                    c.detail.clone()
+                } else {
+                    format!("{}: {}", c.status, c.detail)
+                };
+                (c.id.clone(), reason)
+            })
             .collect();
         let header = format!(
             "viewcheck expectations for {} (written by `viewcheck replay --write-expectations`)\nxfail: known to fail; skip: not run. One entry per line: KIND ID-OR-GLOB REASON",

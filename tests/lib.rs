@@ -4,6 +4,7 @@
 mod bad_input;
 mod cli;
 mod compare;
+mod conformance;
 mod corpus_tools;
 // Needs the embedded NumPy (the default `oracle` feature).
 #[cfg(feature = "oracle")]

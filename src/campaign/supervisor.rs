@@ -346,7 +346,7 @@ pub fn serve(
                 "impl",
                 crate::protocol::WorkerCommand {
                     program: "sh".into(),
-                    args: vec!["-c".into(), line.into()],
+                    args: vec!["-c".into(), format!("exec {line}").into()],
                     env: Vec::new(),
                 },
                 job_timeout(),

@@ -1,0 +1,152 @@
+//! An implementation under test through the protocol, as an implementer
+//! runs it: `replay --impl cmd:...` with crashes and hangs, expectations
+//! files, reports.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn viewcheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_viewcheck"))
+        .args(args)
+        .env_remove("VIEWCHECK_INJECT_FAULT")
+        .output()
+        .expect("viewcheck runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("viewcheck-conf-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn flaky() -> String {
+    format!(
+        "cmd:python3 {}/tests/fixtures/flaky_impl.py {}",
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_BIN_EXE_viewcheck")
+    )
+}
+
+#[test]
+fn a_crashing_and_hanging_implementation_is_run_to_the_end() {
+    let dir = scratch("flaky");
+    let report = dir.join("report");
+    let o = viewcheck(&[
+        "replay",
+        "--impl",
+        &flaky(),
+        "--timeout",
+        "3",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let jsonl = std::fs::read_to_string(report.join("report.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["type"], "header");
+    assert_eq!(lines[0]["implementation"]["name"], "viewcheck-arrays");
+    let footer = lines.last().unwrap();
+    assert_eq!(footer["type"], "footer");
+    let counts = &footer["counts"];
+    let crashes = counts["crash"].as_u64().unwrap();
+    let timeouts = counts["timeout"].as_u64().unwrap();
+    let passes = counts["pass"].as_u64().unwrap();
+    assert!(crashes >= 5 && timeouts >= 1, "{counts}");
+    // Every case is accounted for, and nothing else failed.
+    let cases = lines.len() as u64 - 2;
+    assert_eq!(passes + crashes + timeouts, cases, "{counts}");
+    for l in &lines[1..lines.len() - 1] {
+        if l["status"] == "crash" {
+            assert!(l["detail"].as_str().unwrap().contains("SIGSEGV"), "{l}");
+        }
+    }
+    assert!(out.contains("CRASH") && out.contains("TIMEOUT"), "{out}");
+    // The per-rule summary names broken rules with their failing cases.
+    let rules = std::fs::read_to_string(report.join("rules.md")).unwrap();
+    assert!(rules.contains("| broken |"), "{rules}");
+
+    // Today's failures as expectations: the same run is then green.
+    let exp = dir.join("expectations.txt");
+    let o = viewcheck(&[
+        "replay",
+        "--impl",
+        &flaky(),
+        "--timeout",
+        "3",
+        "--write-expectations",
+        exp.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let written = std::fs::read_to_string(&exp).unwrap();
+    assert_eq!(
+        written.lines().filter(|l| l.starts_with("xfail ")).count() as u64,
+        crashes + timeouts,
+        "{written}"
+    );
+    let o = viewcheck(&[
+        "replay",
+        "--impl",
+        &flaky(),
+        "--timeout",
+        "3",
+        "--expectations",
+        exp.to_str().unwrap(),
+    ]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(&format!("{} xfail", crashes + timeouts)),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn expectations_mark_xpass_skip_and_stale_entries() {
+    let dir = scratch("xpass");
+    let exp = dir.join("e.txt");
+    std::fs::write(
+        &exp,
+        "# passes on the strided crate: an xpass\nxfail VC-0001 thought broken\nskip VC-00[2]* never\nskip VC-01* not today\nxfail VC-9999 no such case\n",
+    )
+    .unwrap();
+    let o = viewcheck(&["replay", "--expectations", exp.to_str().unwrap()]);
+    let out = text(&o);
+    // An xpass is reported, and fails only with --strict.
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("XPASS") && out.contains("VC-0001"), "{out}");
+    assert!(out.contains("100 skip"), "{out}");
+    assert!(out.contains("`VC-9999` matches no case"), "{out}");
+    assert!(out.contains("`VC-00[2]*` matches no case"), "{out}");
+    let o = viewcheck(&[
+        "replay",
+        "--strict",
+        "--expectations",
+        exp.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // Everything skipped: nothing checked is not a success.
+    std::fs::write(&exp, "skip * all of it\n").unwrap();
+    let o = viewcheck(&["replay", "--expectations", exp.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // A malformed file is a usage error naming the line.
+    std::fs::write(&exp, "xfail VC-0001\n").unwrap();
+    let o = viewcheck(&["replay", "--expectations", exp.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("line 1"), "{}", text(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
