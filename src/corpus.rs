@@ -1058,29 +1058,42 @@ pub struct CaseResult {
 
 /// Runs one case on `backend` and compares with its recorded answer.
 pub fn replay_case(case: &Case, backend: &dyn Backend, level: Level) -> Status {
+    replay_case_observed(case, backend, level).0
+}
+
+/// [`replay_case`], also returning the backend's observation (if it gave one).
+pub fn replay_case_observed(
+    case: &Case,
+    backend: &dyn Backend,
+    level: Level,
+) -> (Status, Option<Observation>) {
     let Some(expect) = &case.expect else {
-        return Status::Unrecorded;
+        return (Status::Unrecorded, None);
     };
     let run = match &case.program {
         CaseProgram::Rejected(m) => Ok(Observation::rejected(m.clone())),
         CaseProgram::Valid(p) => guarded_run(backend, p),
     };
     match run {
-        Err(e) => match e.class() {
-            "unsupported" => Status::Unsupported(e.message),
-            "crash" => Status::Crash(e.message),
-            "timeout" => Status::Timeout(e.message),
-            _ => Status::BackendError(e.to_string()),
-        },
+        Err(e) => (
+            match e.class() {
+                "unsupported" => Status::Unsupported(e.message),
+                "crash" => Status::Crash(e.message),
+                "timeout" => Status::Timeout(e.message),
+                _ => Status::BackendError(e.to_string()),
+            },
+            None,
+        ),
         Ok(got) => {
             let capabilities = backend.capabilities();
             let mut diffs = compare(expect, &got, level);
             diffs.retain(|d| capabilities.compares(d));
-            if diffs.is_empty() {
+            let status = if diffs.is_empty() {
                 Status::Pass
             } else {
                 Status::Fail(diffs)
-            }
+            };
+            (status, Some(got))
         }
     }
 }

@@ -1243,16 +1243,18 @@ fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
     let mut cases = Vec::new();
     for case in corpus.cases() {
         let entry = expectations.lookup(&case.id);
-        let (raw, mut detail, diffs) = if entry.is_some_and(|e| e.expect == cf::Expect::Skip) {
-            (CaseStatus::Skip, String::new(), Vec::new())
+        let (raw, mut detail, diffs, got) = if entry.is_some_and(|e| e.expect == cf::Expect::Skip) {
+            (CaseStatus::Skip, String::new(), Vec::new(), None)
         } else {
-            let status = viewcheck::corpus::replay_case(case, backend, a.level);
+            let (status, got) = viewcheck::corpus::replay_case_observed(case, backend, a.level);
             let (st, detail) = cf::raw_status(&status);
             let diffs = match status {
                 viewcheck::corpus::Status::Fail(d) => d,
                 _ => Vec::new(),
             };
-            (st, detail, diffs)
+            // A pass's observation is NumPy's; reports keep only the others.
+            let got = got.filter(|_| st != CaseStatus::Pass).map(|o| o.to_json());
+            (st, detail, diffs, got)
         };
         let status = cf::apply(raw, entry);
         if matches!(
@@ -1277,7 +1279,7 @@ fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
             diffs,
             program,
             expected,
-            got: None,
+            got,
         });
     }
     let elapsed = started.elapsed();
