@@ -42,6 +42,11 @@ use crate::backend::Backend;
 use crate::compare::{compare, guarded_run, silence_backend_panics, Difference, Level};
 use crate::format::{Bound, Item, Observation, Order, Program, Step, StepOutcome, Value};
 
+/// The corpus files compiled into the library (see `build.rs`).
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_corpus.rs"));
+}
+
 /// The corpus shipped with this crate (`<crate>/corpus`).
 pub fn default_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
@@ -386,6 +391,38 @@ impl Corpus {
         }
     }
 
+    /// The corpus built into this library (the same files as `corpus/` of
+    /// the viewcheck version it is): what an implementer's tests replay
+    /// without a checkout of viewcheck. Its `root` is where the files came
+    /// from at build time, which need not exist.
+    pub fn embedded() -> Result<Corpus, Problems> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let texts = embedded::FILES
+            .iter()
+            .map(|(rel, text)| (root.join(rel), Ok(text.to_string())))
+            .collect();
+        let loaded = Corpus::load_texts(root, texts);
+        if loaded.problems.is_empty() {
+            Ok(loaded.corpus)
+        } else {
+            Err(Problems(loaded.problems))
+        }
+    }
+
+    /// `RULES.md`: from the corpus directory, or the embedded copy when the
+    /// directory is not there.
+    pub fn rules_text(&self) -> String {
+        fs::read_to_string(self.root.join("RULES.md")).unwrap_or_else(|_| embedded::RULES.into())
+    }
+
+    /// `VERSION`, as [`Corpus::rules_text`] finds it.
+    pub fn version(&self) -> String {
+        fs::read_to_string(self.root.join("VERSION"))
+            .unwrap_or_else(|_| embedded::VERSION.into())
+            .trim()
+            .to_string()
+    }
+
     /// Loads every case that can be read, and lists what could not. Fails
     /// only when `root/cases` itself cannot be read.
     fn load_what_parses(root: PathBuf) -> Result<Loaded, Problems> {
@@ -398,11 +435,24 @@ impl Corpus {
                 format!("cannot read {}: {e}", cases_dir.display()),
             )]));
         }
+        let texts = paths
+            .into_iter()
+            .map(|p| {
+                let t = fs::read_to_string(&p).map_err(|e| e.to_string());
+                (p, t)
+            })
+            .collect();
+        Ok(Corpus::load_texts(root, texts))
+    }
+
+    /// Parses case files given as (path, text or read error).
+    fn load_texts(root: PathBuf, texts: Vec<(PathBuf, Result<String, String>)>) -> Loaded {
+        let cases_dir = root.join("cases");
         let mut problems = Vec::new();
         let mut incomplete = HashSet::new();
         let mut files = Vec::new();
         let mut seen: HashMap<String, PathBuf> = HashMap::new();
-        for path in paths {
+        for (path, text) in texts {
             let rel = path.strip_prefix(&root).unwrap_or(&path).to_path_buf();
             let area = path
                 .strip_prefix(&cases_dir)
@@ -414,7 +464,7 @@ impl Corpus {
                 problems.push(Problem::new(&rel, None, "case files live in cases/<area>/"));
                 continue;
             }
-            let text = match fs::read_to_string(&path) {
+            let text = match text {
                 Ok(t) => t,
                 Err(e) => {
                     problems.push(Problem::new(&rel, None, format!("cannot read: {e}")));
@@ -459,11 +509,11 @@ impl Corpus {
             }
             files.push(CaseFile { path: rel, cases });
         }
-        Ok(Loaded {
+        Loaded {
             corpus: Corpus { root, files },
             problems,
             incomplete,
-        })
+        }
     }
 
     /// Every case, in file order.

@@ -6,6 +6,8 @@ pub mod conformance;
 pub mod corpus;
 pub mod format;
 pub mod generate;
+#[cfg(feature = "harness")]
+pub mod harness;
 pub mod inject;
 pub mod invariants;
 pub mod protocol;
