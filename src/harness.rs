@@ -132,8 +132,8 @@ impl<B: Backend + Send + 'static> Harness<B> {
                 crate::corpus::CaseProgram::Valid(p) => capabilities.unsupported(p),
                 _ => None,
             };
-            let ignored = entry.as_ref().is_some_and(|e| e.expect == Expect::Skip)
-                || unsupported.is_some();
+            let ignored =
+                entry.as_ref().is_some_and(|e| e.expect == Expect::Skip) || unsupported.is_some();
             let (id, kind) = (case.id.clone(), case_kind(&case.area));
             let (case, backend, level, strict) =
                 (case.clone(), Arc::clone(&backend), self.level, self.strict);
@@ -173,12 +173,7 @@ fn case_kind(area: &str) -> String {
     area.to_string()
 }
 
-fn failure(
-    case: &crate::corpus::Case,
-    status: CaseStatus,
-    detail: &str,
-    raw: &Status,
-) -> Failed {
+fn failure(case: &crate::corpus::Case, status: CaseStatus, detail: &str, raw: &Status) -> Failed {
     let mut msg = format!("{} ({}): {status}: {}\n", case.id, case.description, detail);
     if let Status::Fail(diffs) = raw {
         msg.push_str("differences (expected = NumPy's recorded answer):\n");
@@ -219,10 +214,11 @@ fn campaign_trials<B: Backend + Send + 'static>(
                 gen.index_kinds = caps.index_kinds.clone();
                 let mut generate =
                     |seed: u64, case: u64| crate::generate::program_for_case(seed, case, &gen);
-                let mut shrink = |p: &crate::format::Program,
-                                  pred: &mut dyn FnMut(&crate::format::Program) -> bool| {
-                    crate::shrink::shrink(p, pred)
-                };
+                let mut shrink =
+                    |p: &crate::format::Program,
+                     pred: &mut dyn FnMut(&crate::format::Program) -> bool| {
+                        crate::shrink::shrink(p, pred)
+                    };
                 let mut runner = crate::campaign::CaseRunner {
                     seed,
                     level,

@@ -1,0 +1,363 @@
+//! Pieces the commands share: which backend or implementation to run, how to start it, reading programs and corpora.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::time::Duration;
+
+use viewcheck::backend::Backend;
+use viewcheck::format::{Program, MAX_LINE_BYTES};
+use viewcheck::protocol::{ProcessBackend, WorkerCommand};
+use viewcheck::supervise::{read_bounded_line, BoundedLine};
+
+use crate::{BackendArg, Fatal};
+
+pub(crate) mod check;
+pub(crate) mod diff;
+pub(crate) mod exec;
+pub(crate) mod import_crash;
+pub(crate) mod record;
+pub(crate) mod replay;
+pub(crate) mod validate;
+pub(crate) mod verify;
+pub(crate) mod worker;
+
+/// What `--impl` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ImplSpec {
+    /// The strided crate in this process (the default of `replay`: no
+    /// process boundary, hundreds of thousands of cases per second).
+    InProcessStrided,
+    /// The strided crate in a supervised worker.
+    Strided,
+    /// NumPy in a supervised worker.
+    Numpy,
+    /// Any program speaking the protocol (docs/PROTOCOL.md), run with `sh -c`.
+    Cmd(String),
+}
+
+pub(crate) fn parse_impl(s: &str) -> Result<ImplSpec, String> {
+    match s {
+        "strided" => Ok(ImplSpec::Strided),
+        "numpy" => Ok(ImplSpec::Numpy),
+        _ => match s.strip_prefix("cmd:") {
+            Some(c) if !c.trim().is_empty() => Ok(ImplSpec::Cmd(c.to_string())),
+            _ => Err(format!(
+                "`{s}`: expected `strided`, `numpy` or `cmd:<command line>`"
+            )),
+        },
+    }
+}
+
+/// The shell command line of this executable's own protocol worker.
+pub(crate) fn own_worker_line(backend: &str) -> String {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "viewcheck".into());
+    format!(
+        "'{}' worker --backend {backend}",
+        exe.replace('\'', "'\\''")
+    )
+}
+
+/// The implementation of `spec` in a supervised process.
+pub(crate) fn impl_backend(spec: &ImplSpec, timeout: Duration) -> Result<ProcessBackend, Fatal> {
+    match spec {
+        ImplSpec::InProcessStrided | ImplSpec::Strided => {
+            process_backend(BackendArg::Strided, timeout)
+        }
+        ImplSpec::Numpy => process_backend(BackendArg::Numpy, timeout),
+        ImplSpec::Cmd(line) => {
+            let command = WorkerCommand {
+                program: "sh".into(),
+                args: vec!["-c".into(), format!("exec {line}").into()],
+                env: Vec::new(),
+            };
+            let b = ProcessBackend::start("impl", command, timeout).map_err(|e| {
+                Fatal::env(format!(
+                    "cannot start the implementation `{line}`:\n{e}\nFix: check that the command runs and speaks the protocol of docs/PROTOCOL.md (it must answer {{\"type\":\"start\",\"protocol\":1}})."
+                ))
+            })?;
+            let name = b.implementation().name;
+            Ok(if name.is_empty() { b } else { b.renamed(&name) })
+        }
+    }
+}
+
+/// A number of seconds for `--timeout`: positive and at most a day.
+pub(crate) fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+        Ok(v)
+    } else {
+        Err(format!(
+            "`{s}`: the time limit must be more than 0 and at most 86400 seconds"
+        ))
+    }
+}
+
+/// A command run with `>&-` must not "succeed" having shown nothing. Rust
+/// reopens closed standard descriptors on `/dev/null` (read-write) at
+/// start-up and its standard output then swallows every write, so that is
+/// what a closed standard output looks like here; a shell's `>/dev/null`
+/// opens it write-only.
+pub(crate) fn stdout_is_open() -> Result<(), Fatal> {
+    let target = std::fs::read_link("/proc/self/fd/1").ok();
+    let reopened = target.as_deref() == Some(Path::new("/dev/null"))
+        && std::fs::read_to_string("/proc/self/fdinfo/1")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix("flags:"))
+                    .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+            })
+            .is_some_and(|flags| flags & 0o3 == 0o2);
+    if reopened {
+        return Err(Fatal::env(
+            "standard output is closed; nothing could be reported.\n\
+             Fix: run viewcheck with its standard output connected (a terminal, a pipe or a file; \
+             `>/dev/null` to discard it).",
+        ));
+    }
+    Ok(())
+}
+
+/// The generator's knobs from the command line, checked against what
+/// format 1 and the generator can honour.
+pub(crate) fn generator_config(
+    max_steps: Option<usize>,
+    max_ndim: Option<usize>,
+    max_extent: Option<usize>,
+    invalid_rate: Option<f64>,
+) -> Result<viewcheck::generate::GenConfig, Fatal> {
+    use viewcheck::format::{MAX_EXTENT, MAX_SHAPE_AXES, MAX_STEPS};
+    let d = viewcheck::generate::GenConfig::default();
+    let usage = |message: String| Fatal { code: 2, message };
+    let check = |name: &str, v: Option<usize>, lo: usize, hi: usize| match v {
+        Some(v) if v < lo || v > hi => Err(usage(format!(
+            "--{name} {v} is out of range: it must be between {lo} and {hi} (format 1's limit)"
+        ))),
+        _ => Ok(()),
+    };
+    check("max-steps", max_steps, 1, MAX_STEPS)?;
+    check("max-ndim", max_ndim, 1, MAX_SHAPE_AXES)?;
+    check("max-extent", max_extent, 1, MAX_EXTENT as usize)?;
+    if let Some(r) = invalid_rate {
+        if !(0.0..=1.0).contains(&r) {
+            return Err(usage(format!(
+                "--invalid-rate {r} is out of range: it must be between 0 and 1"
+            )));
+        }
+    }
+    Ok(viewcheck::generate::GenConfig {
+        max_steps: max_steps.unwrap_or(d.max_steps).max(d.min_steps),
+        max_ndim: max_ndim.unwrap_or(d.max_ndim),
+        max_extent: max_extent.unwrap_or(d.max_extent),
+        invalid_rate: invalid_rate.unwrap_or(d.invalid_rate),
+        ..d
+    })
+}
+
+/// The worker command of a built-in backend: this executable's `worker`.
+pub(crate) fn worker_command(backend: BackendArg) -> Result<WorkerCommand, Fatal> {
+    let name = match backend {
+        BackendArg::Strided => "strided",
+        BackendArg::Numpy => "numpy",
+    };
+    WorkerCommand::this_executable(&["worker", "--backend", name])
+        .map_err(|e| Fatal::env(format!("cannot find the viewcheck executable: {e}")))
+}
+
+/// A built-in backend in a supervised worker process, handshake done.
+pub(crate) fn process_backend(
+    backend: BackendArg,
+    timeout: Duration,
+) -> Result<ProcessBackend, Fatal> {
+    if matches!(backend, BackendArg::Numpy) && !cfg!(feature = "oracle") {
+        numpy_backend("this command")?;
+    }
+    let command = worker_command(backend)?;
+    let name = match backend {
+        BackendArg::Strided => "strided",
+        BackendArg::Numpy => "numpy",
+    };
+    ProcessBackend::start(name, command, timeout).map_err(|e| start_failure(name, &e))
+}
+
+/// The message of a backend worker that did not start.
+pub(crate) fn start_failure(name: &str, e: &viewcheck::protocol::StartError) -> Fatal {
+    let mut message = format!("cannot start the {name} backend.\n{e}");
+    let stderr = &e.stderr;
+    let python_env: Vec<String> = ["PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok().map(|x| format!("{v}={x}")))
+        .collect();
+    if name == "numpy" && !python_env.is_empty() {
+        message.push_str(&format!(
+            "\nNote: this environment sets {}; the embedded Python reads it.",
+            python_env.join(", ")
+        ));
+    }
+    if name == "numpy" && !stderr.contains("Fix:") {
+        message.push_str(
+            "\nFix: the embedded Python could not start or import NumPy. Check PYTHONHOME, \
+             PYTHONPATH and any sitecustomize/usercustomize module of that Python (unset them \
+             for viewcheck), or point VIEWCHECK_PYTHON at a working environment with the pinned \
+             NumPy (oracle/requirements.txt).",
+        );
+    }
+    Fatal::env(message)
+}
+
+/// The embedded NumPy of a worker process.
+#[cfg(feature = "oracle")]
+pub(crate) fn in_process_numpy(
+) -> Result<(Box<dyn Backend>, viewcheck::protocol::Implementation), Fatal> {
+    let b = viewcheck::backend::NumpyBackend::new()
+        .map_err(|e| Fatal::env(format!("cannot start the NumPy oracle.\n{}", e.message)))?;
+    let implementation = viewcheck::protocol::Implementation {
+        name: "numpy".into(),
+        version: b.numpy_version(),
+        language: "python".into(),
+    };
+    Ok((Box::new(b), implementation))
+}
+
+#[cfg(not(feature = "oracle"))]
+pub(crate) fn in_process_numpy(
+) -> Result<(Box<dyn Backend>, viewcheck::protocol::Implementation), Fatal> {
+    Err(numpy_backend("`worker --backend numpy`")
+        .err()
+        .unwrap_or_else(|| Fatal::env("no oracle")))
+}
+
+/// Refuses NumPy in a build without the oracle.
+#[cfg(feature = "oracle")]
+pub(crate) fn numpy_backend(what: &str) -> Result<(), Fatal> {
+    let _ = what;
+    Ok(())
+}
+
+/// Refuses NumPy in a build without the oracle.
+#[cfg(not(feature = "oracle"))]
+pub(crate) fn numpy_backend(what: &str) -> Result<(), Fatal> {
+    Err(Fatal {
+        code: 2,
+        message: format!(
+            "{what} needs NumPy, but this viewcheck was built without the `oracle` feature.\n\
+             Fix: rebuild with default features (`cargo build --release`, without --no-default-features)."
+        ),
+    })
+}
+
+/// One line describing the oracle's NumPy and Python (in a worker).
+#[cfg(feature = "oracle")]
+pub(crate) fn numpy_description() -> String {
+    match viewcheck_oracle::Oracle::global() {
+        Ok(o) => format!(
+            "NumPy {} (Python {}, {})",
+            o.numpy_version(),
+            o.python_version(),
+            o.numpy_location()
+        ),
+        Err(_) => "NumPy unavailable".into(),
+    }
+}
+
+#[cfg(not(feature = "oracle"))]
+pub(crate) fn numpy_description() -> String {
+    "NumPy unavailable".into()
+}
+
+pub(crate) fn read_input(file: Option<&Path>) -> Result<Box<dyn BufRead>, Fatal> {
+    match file {
+        None => Ok(Box::new(std::io::stdin().lock())),
+        Some(p) => match std::fs::File::open(p) {
+            Ok(f) => Ok(Box::new(std::io::BufReader::new(f))),
+            Err(e) => Err(Fatal::env(format!(
+                "cannot read {}: {e}\nFix: check the path (or omit it to read programs from standard input).",
+                p.display()
+            ))),
+        },
+    }
+}
+
+pub(crate) fn write_err(e: std::io::Error) -> Fatal {
+    crate::output_failed(e)
+}
+
+pub(crate) fn rate(n: u64, t: Duration) -> String {
+    let s = t.as_secs_f64();
+    if s <= 0.0 {
+        return "-".into();
+    }
+    let r = n as f64 / s;
+    if r >= 100.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// One program of a file: its line number and the parse result.
+pub(crate) type Numbered = (usize, Result<Program, String>);
+
+/// The programs of a file: one JSON document, or JSON Lines (each line at
+/// most [`MAX_LINE_BYTES`] long; a document only if the whole file is).
+pub(crate) fn read_programs(path: &Path) -> Result<Vec<Numbered>, Fatal> {
+    let cannot = |e: std::io::Error| {
+        Fatal::env(format!(
+            "cannot read {}: {e}\nFix: pass a file of programs (JSON Lines or one JSON document), e.g. a reproducer from target/viewcheck-failures/.",
+            path.display()
+        ))
+    };
+    let len = std::fs::metadata(path).map_err(cannot)?.len();
+    if len <= MAX_LINE_BYTES as u64 {
+        let text = std::fs::read_to_string(path).map_err(cannot)?;
+        if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) {
+            return Ok(vec![(
+                1,
+                Program::from_json(&doc).map_err(|e| e.to_string()),
+            )]);
+        }
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut input = std::io::BufReader::new(file);
+    let mut programs = Vec::new();
+    for n in 1.. {
+        match read_bounded_line(&mut input, MAX_LINE_BYTES).map_err(cannot)? {
+            BoundedLine::Eof => break,
+            BoundedLine::TooLong { len } => programs.push((
+                n,
+                Err(format!(
+                    "the line is {len} bytes long, over the limit of {MAX_LINE_BYTES} bytes (2^24)"
+                )),
+            )),
+            BoundedLine::Line(l) => {
+                let line = String::from_utf8_lossy(&l);
+                if !line.trim().is_empty() {
+                    programs.push((
+                        n,
+                        Program::parse(line.trim_end()).map_err(|e| e.to_string()),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(programs)
+}
+
+pub(crate) fn load_corpus(dir: &Path) -> Result<viewcheck::corpus::Corpus, Fatal> {
+    viewcheck::corpus::Corpus::load(dir).map_err(|problems| {
+        Fatal::env(format!(
+            "cannot load the corpus at {}:\n{problems}",
+            dir.display()
+        ))
+    })
+}
+
+/// The NumPy version whose answers the corpus records (the pin).
+pub(crate) fn viewcheck_oracle_pin() -> &'static str {
+    "2.4.6"
+}
