@@ -297,10 +297,55 @@ fn need<T>(v: Option<T>, kind: &str, field: &str) -> Result<T, String> {
     v.ok_or_else(|| format!("a `{kind}` message without `{field}`"))
 }
 
+const WIRE_MEMBERS: [&str; 8] = [
+    "protocol",
+    "seq",
+    "program",
+    "implementation",
+    "capabilities",
+    "observation",
+    "reason",
+    "message",
+];
+
+impl Wire {
+    /// Refuses members of other message types: the flat struct would
+    /// otherwise accept, say, a `reason` on a `result`, which
+    /// protocol/schema/ and docs/PROTOCOL.md do not allow.
+    fn only(&self, allowed: &[&str]) -> Result<(), String> {
+        let present = [
+            ("protocol", self.protocol.is_some()),
+            ("seq", self.seq.is_some()),
+            ("program", self.program.is_some()),
+            ("implementation", self.implementation.is_some()),
+            ("capabilities", self.capabilities.is_some()),
+            ("observation", self.observation.is_some()),
+            ("reason", self.reason.is_some()),
+            ("message", self.message.is_some()),
+        ];
+        match present
+            .iter()
+            .find(|(name, here)| *here && !allowed.contains(name))
+        {
+            Some((name, _)) => Err(format!(
+                "a `{}` message with a `{name}` member (not one of its own)",
+                self.kind
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Request {
     /// Reads a request line.
     pub fn parse(line: &[u8]) -> Result<Request, String> {
         let w: Wire = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+        w.only(match w.kind.as_str() {
+            "start" => &["protocol"],
+            "run" => &["seq", "program"],
+            "stop" => &[],
+            _ => &WIRE_MEMBERS, // reported as an unknown type below
+        })?;
         let k = w.kind.as_str();
         Ok(match k {
             "start" => Request::Start {
@@ -320,6 +365,13 @@ impl Response {
     /// Reads a response line.
     pub fn parse(line: &str) -> Result<Response, String> {
         let w: Wire = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        w.only(match w.kind.as_str() {
+            "started" => &["protocol", "implementation", "capabilities"],
+            "result" => &["seq", "observation"],
+            "unsupported" => &["seq", "reason"],
+            "error" => &["seq", "message"],
+            _ => &WIRE_MEMBERS, // reported as an unknown type below
+        })?;
         let k = w.kind.as_str();
         Ok(match k {
             "started" => Response::Started {

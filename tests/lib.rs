@@ -12,4 +12,5 @@ mod differential;
 mod format;
 mod generate;
 mod invariants;
+mod protocol;
 mod reliability;
