@@ -1,0 +1,944 @@
+//! A viewcheck backend that runs format-1 programs on the `ndarray` crate.
+//!
+//! The aim is to report what ndarray itself does, so each op is mapped onto
+//! the ndarray API a Rust user would call for it (README.md has the table),
+//! and strides, offsets, layout flags and sharing are read off the views
+//! ndarray returns rather than computed from NumPy's rules.
+//!
+//! Aliasing without `unsafe`: every owning array lives in an
+//! `Rc<RefCell<ArrayD<i64>>>`, and a name bound to a view keeps its owner and
+//! the chain of ndarray calls that made it. To look at (or write through)
+//! the view, the owner is borrowed and the chain is replayed on
+//! `owner.view()` (or `owner.view_mut()`); ndarray's view methods are pure
+//! functions of the layout, so a replay gives the same view every time.
+#![forbid(unsafe_code)]
+
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+use ndarray::{
+    ArrayBase, ArrayD, ArrayViewD, ArrayViewMutD, Axis, ErrorKind, IxDyn, Order as NdOrder,
+    RawData, ShapeBuilder, ShapeError, SliceInfoElem,
+};
+use viewcheck::backend::{panic_message, Backend, BackendError};
+use viewcheck::format::{
+    ArrayRecord, Bound, Item, Observation, Order, Program, Step, StepOutcome, StepRecord, Value,
+    MAX_RESULT_ELEMENTS, OPS, PROGRAM_ELEMENT_LIMIT,
+};
+use viewcheck::protocol::{Capabilities, Implementation, OBSERVABLE};
+
+/// The ndarray release this adapter is built against (pinned in Cargo.toml).
+pub const NDARRAY_VERSION: &str = "0.17.2";
+
+/// Who answers the handshake.
+pub fn implementation() -> Implementation {
+    Implementation {
+        name: "ndarray".into(),
+        version: NDARRAY_VERSION.into(),
+        language: "rust".into(),
+    }
+}
+
+/// Index kinds ndarray can express: basic slicing maps onto `SliceInfoElem`,
+/// and one 1-d index array onto `select`. Masks and 0-d index arrays have no
+/// ndarray counterpart.
+pub const INDEX_KINDS: [&str; 6] = ["int", "slice", "newaxis", "ellipsis", "array", "()"];
+
+/// What the adapter declares: every op (some arguments of some ops are
+/// unsupported at run time, see README.md), the index kinds above, and every
+/// observable field except warnings, a notion ndarray does not have.
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        ops: Some(OPS.iter().map(|s| s.to_string()).collect()),
+        index_kinds: Some(INDEX_KINDS.iter().map(|s| s.to_string()).collect()),
+        observes: Some(
+            OBSERVABLE
+                .iter()
+                .filter(|f| **f != "warnings")
+                .map(|s| s.to_string())
+                .collect(),
+        ),
+    }
+}
+
+/// Prefix of the [`BackendError`] message for a program ndarray cannot
+/// express (the protocol's `unsupported`; see README.md).
+pub const UNSUPPORTED: &str = "unsupported: ";
+
+/// The ndarray backend.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NdarrayBackend;
+
+type Owner = Rc<RefCell<ArrayD<i64>>>;
+
+/// One ndarray call that turns a view into another view of the same owner.
+#[derive(Clone, Debug)]
+enum ViewOp {
+    /// `slice_move` (ints, slices and new axes in one call).
+    Slice(Vec<SliceInfoElem>),
+    /// `permuted_axes`.
+    Permute(Vec<usize>),
+    /// `reversed_axes`.
+    Reverse,
+    /// `swap_axes`.
+    Swap(usize, usize),
+    /// `insert_axis`.
+    Insert(usize),
+    /// `remove_axis`.
+    Remove(usize),
+    /// `into_shape_with_order`: exists for mutable views too.
+    IntoShape(Vec<usize>, NdOrder),
+    /// The borrowed side of `to_shape`'s `CowArray`: an `ArrayView` only.
+    ToShape(Vec<usize>, NdOrder),
+    /// `broadcast`: an `ArrayView` only (repeated elements cannot be
+    /// mutably aliased in Rust).
+    Broadcast(Vec<usize>),
+    /// `into_diag` (`diag` / `diag_mut`).
+    Diag,
+}
+
+impl ViewOp {
+    /// Whether ndarray can only give a read-only view for this op.
+    fn read_only(&self) -> bool {
+        matches!(self, ViewOp::ToShape(..) | ViewOp::Broadcast(_))
+    }
+}
+
+/// A bound array: its owner and the calls that made the view (none: the
+/// name is the owner itself).
+#[derive(Clone)]
+struct View {
+    owner: Owner,
+    chain: Vec<ViewOp>,
+}
+
+#[derive(Clone)]
+enum Binding {
+    Array(View),
+    Scalar(i64),
+}
+
+/// Why a step or the program did not produce a value.
+#[derive(Debug)]
+enum Fail {
+    /// The step fails with this error class.
+    Class(&'static str),
+    /// ndarray has no equivalent: the whole program is unsupported.
+    Unsupported(String),
+    /// A bug of the adapter.
+    Internal(String),
+}
+
+type Res<T> = Result<T, Fail>;
+
+fn unsupported<T>(why: impl Into<String>) -> Res<T> {
+    Err(Fail::Unsupported(why.into()))
+}
+
+/// ndarray's `ShapeError` kinds as error classes: an element position out of
+/// range is NumPy's `IndexError`, every other kind (incompatible shape or
+/// layout, overflow, unsupported) is a bad argument, `ValueError`.
+fn shape_error(e: ShapeError) -> Fail {
+    Fail::Class(match e.kind() {
+        ErrorKind::OutOfBounds => "IndexError",
+        _ => "ValueError",
+    })
+}
+
+/// A panic inside ndarray as an error class: ndarray reports misuse by
+/// panicking, and the message says which argument was wrong.
+fn panic_class(step: &Step, message: &str) -> &'static str {
+    if matches!(step, Step::AddAssign { .. }) && message.contains("attempt to add with overflow") {
+        // i64 `+=` in a build with overflow checks (debug); other overflow
+        // panics come from out-of-range index arithmetic inside ndarray.
+        return "OverflowError";
+    }
+    if message.contains("broadcast") {
+        return "ValueError";
+    }
+    if message.contains("stride must not be zero") || message.contains("listed exactly once") {
+        return "ValueError";
+    }
+    match step {
+        Step::Index { .. } | Step::Assign { .. } | Step::AddAssign { .. } => "IndexError",
+        Step::Transpose { .. }
+        | Step::Swapaxes { .. }
+        | Step::Moveaxis { .. }
+        | Step::Squeeze { .. }
+        | Step::ExpandDims { .. } => "AxisError",
+        _ => "ValueError",
+    }
+}
+
+/// A view op that exists for every kind of view (owned, shared, mutable).
+fn apply<S: RawData<Elem = i64>>(a: ArrayBase<S, IxDyn>, op: &ViewOp) -> Res<ArrayBase<S, IxDyn>> {
+    Ok(match op {
+        ViewOp::Slice(info) => a.slice_move(info.as_slice()),
+        ViewOp::Permute(axes) => a.permuted_axes(IxDyn(axes)),
+        ViewOp::Reverse => a.reversed_axes(),
+        ViewOp::Swap(x, y) => {
+            let mut a = a;
+            a.swap_axes(*x, *y);
+            a
+        }
+        ViewOp::Insert(k) => a.insert_axis(Axis(*k)),
+        ViewOp::Remove(k) => a.remove_axis(Axis(*k)),
+        ViewOp::IntoShape(shape, order) => a
+            .into_shape_with_order((IxDyn(shape), *order))
+            .map_err(shape_error)?,
+        ViewOp::Diag => a.into_diag().into_dyn(),
+        ViewOp::ToShape(..) | ViewOp::Broadcast(_) => {
+            return Err(Fail::Class("ValueError"));
+        }
+    })
+}
+
+/// Replays `ops` on a shared view and hands the result to `f`. Recursive
+/// because `to_shape` and `broadcast` return views that borrow their input.
+fn with_ref<R>(
+    v: ArrayViewD<'_, i64>,
+    ops: &[ViewOp],
+    f: &mut dyn FnMut(ArrayViewD<'_, i64>) -> R,
+) -> Res<R> {
+    let Some((op, rest)) = ops.split_first() else {
+        return Ok(f(v));
+    };
+    match op {
+        ViewOp::ToShape(shape, order) => {
+            let cow = v
+                .to_shape((IxDyn(shape), *order))
+                .map_err(shape_error)?;
+            if !cow.is_view() {
+                return Err(Fail::Internal(
+                    "to_shape copied on replay where it had returned a view".into(),
+                ));
+            }
+            with_ref(cow.view(), rest, f)
+        }
+        ViewOp::Broadcast(shape) => match v.broadcast(IxDyn(shape)) {
+            Some(b) => with_ref(b, rest, f),
+            None => Err(Fail::Class("ValueError")),
+        },
+        other => with_ref(apply(v, other)?, rest, f),
+    }
+}
+
+/// Replays `ops` on a mutable view. A read-only op in the chain means
+/// ndarray offers no mutable view of this name: writing is a `ValueError`,
+/// as for NumPy's read-only arrays.
+fn with_mut<R>(
+    mut v: ArrayViewMutD<'_, i64>,
+    ops: &[ViewOp],
+    f: impl FnOnce(ArrayViewMutD<'_, i64>) -> R,
+) -> Res<R> {
+    for op in ops {
+        if op.read_only() {
+            return Err(Fail::Class("ValueError"));
+        }
+        v = apply(v, op)?;
+    }
+    Ok(f(v))
+}
+
+impl View {
+    fn owner(a: ArrayD<i64>) -> View {
+        View {
+            owner: Rc::new(RefCell::new(a)),
+            chain: Vec::new(),
+        }
+    }
+
+    fn then(&self, op: ViewOp) -> View {
+        let mut chain = self.chain.clone();
+        chain.push(op);
+        View {
+            owner: self.owner.clone(),
+            chain,
+        }
+    }
+
+    fn read<R>(&self, mut f: impl FnMut(ArrayViewD<'_, i64>) -> R) -> Res<R> {
+        let owner = self.owner.borrow();
+        with_ref(owner.view(), &self.chain, &mut f)
+    }
+
+    fn writeable(&self) -> bool {
+        !self.chain.iter().any(ViewOp::read_only)
+    }
+
+    fn shape(&self) -> Res<Vec<usize>> {
+        self.read(|v| v.shape().to_vec())
+    }
+}
+
+fn nd_order(o: Order, what: &str) -> Res<NdOrder> {
+    match o {
+        Order::C => Ok(NdOrder::RowMajor),
+        Order::F => Ok(NdOrder::ColumnMajor),
+        // ndarray orders are row- or column-major only; "whatever the
+        // source is" (A) and "keep the source's" (K) have no counterpart.
+        other => unsupported(format!("{what} order {} (ndarray has C and F only)", other.as_str())),
+    }
+}
+
+/// A Python-style axis as ndarray's `usize`: negative axes count from the
+/// end (a Rust caller would write `ndim - k`); one still out of range
+/// becomes `usize::MAX`, so ndarray's own bounds check rejects it.
+fn axis(a: i64, ndim: usize) -> usize {
+    let a = if a < 0 { a + ndim as i64 } else { a };
+    usize::try_from(a).unwrap_or(usize::MAX)
+}
+
+/// An axis the adapter itself must check, because it computes something
+/// from it before ndarray is involved (moveaxis, squeeze, expand_dims).
+fn checked_axis(a: i64, ndim: usize) -> Res<usize> {
+    let k = axis(a, ndim);
+    if k < ndim {
+        Ok(k)
+    } else {
+        Err(Fail::Class("AxisError"))
+    }
+}
+
+fn distinct(axes: &[usize]) -> Res<()> {
+    let mut sorted = axes.to_vec();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Err(Fail::Class("ValueError"));
+    }
+    Ok(())
+}
+
+/// The basic items of an index as one `slice_move` argument: ints and new
+/// axes as they are, `start:stop:step` literally as ndarray's
+/// `Slice { start, end, step }` (a missing start is 0, a missing step 1),
+/// so that ndarray's own slice semantics show (a negative step reverses the
+/// selected range, bounds are not clipped). An ellipsis and the axes the
+/// index leaves out become full slices, as `..` in `s![]` would.
+fn slice_info(items: &[Item], ndim: usize) -> Res<Vec<SliceInfoElem>> {
+    let consumed = items
+        .iter()
+        .filter(|i| matches!(i, Item::Int(_) | Item::Slice(..) | Item::Array(_)))
+        .count();
+    let ellipses = items.iter().filter(|i| matches!(i, Item::Ellipsis)).count();
+    if ellipses > 1 {
+        // Not expressible as a list of `SliceInfoElem`s at all.
+        return Err(Fail::Class("IndexError"));
+    }
+    let fill = ndim.saturating_sub(consumed);
+    let full = SliceInfoElem::Slice {
+        start: 0,
+        end: None,
+        step: 1,
+    };
+    let mut out = Vec::with_capacity(items.len() + fill);
+    for item in items {
+        match item {
+            Item::Int(i) => out.push(SliceInfoElem::Index(*i as isize)),
+            Item::Slice(start, stop, step) => out.push(SliceInfoElem::Slice {
+                start: start.unwrap_or(0) as isize,
+                end: stop.map(|e| e as isize),
+                step: step.unwrap_or(1) as isize,
+            }),
+            Item::NewAxis => out.push(SliceInfoElem::NewAxis),
+            Item::Ellipsis => out.extend(std::iter::repeat_n(full, fill)),
+            // Handled by `select` after the basic part (see `index`).
+            Item::Array(_) => out.push(full),
+            Item::Mask(_) => return unsupported("boolean masks (ndarray has no mask indexing)"),
+        }
+    }
+    if ellipses == 0 {
+        out.extend(std::iter::repeat_n(full, fill));
+    }
+    Ok(out)
+}
+
+fn check_index(items: &[Item]) -> Res<Option<usize>> {
+    let mut array = None;
+    for (k, item) in items.iter().enumerate() {
+        match item {
+            Item::Mask(_) => return unsupported("boolean masks (ndarray has no mask indexing)"),
+            Item::Array(a) if a.shape.len() != 1 => {
+                return unsupported(format!(
+                    "a {}-d index array (ndarray's `select` takes a list)",
+                    a.shape.len()
+                ))
+            }
+            Item::Array(_) if array.is_some() => {
+                return unsupported("several index arrays (ndarray's `select` takes one axis)")
+            }
+            Item::Array(_) => array = Some(k),
+            _ => {}
+        }
+    }
+    if array.is_some()
+        && items
+            .iter()
+            .any(|i| matches!(i, Item::Int(_) | Item::NewAxis))
+    {
+        return unsupported("an index array mixed with integers or new axes");
+    }
+    Ok(array)
+}
+
+/// `x[index]` as ndarray calls: `slice_move`, then `select` for an index
+/// array. All-integer indexing reads one element (a scalar, as in format 1).
+fn index(src: &View, items: &[Item]) -> Res<Binding> {
+    let array = check_index(items)?;
+    let ndim = src.shape()?.len();
+    let info = slice_info(items, ndim)?;
+    let sliced = src.then(ViewOp::Slice(info));
+    let Some(k) = array else {
+        let all_ints = items.iter().all(|i| matches!(i, Item::Int(_)));
+        if all_ints && items.len() == ndim {
+            let value = sliced.read(|v| v.first().copied())?;
+            return value
+                .map(Binding::Scalar)
+                .ok_or(Fail::Internal("no element at an all-integer index".into()));
+        }
+        sliced.shape()?;
+        return Ok(Binding::Array(sliced));
+    };
+    let Item::Array(idx) = &items[k] else {
+        unreachable!("check_index found an array here")
+    };
+    // The array's axis, once the ellipsis before it is expanded.
+    let ax = if items[..k].iter().any(|i| matches!(i, Item::Ellipsis)) {
+        ndim - (items.len() - 1 - k)
+    } else {
+        k
+    };
+    let shape = sliced.shape()?;
+    if ax >= shape.len() {
+        return Err(Fail::Class("IndexError"));
+    }
+    let rest: u128 = shape
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != ax)
+        .map(|(_, &e)| e as u128)
+        .product();
+    if rest * idx.data.len() as u128 > MAX_RESULT_ELEMENTS as u128 {
+        return Err(Fail::Class("LimitExceeded"));
+    }
+    let len = shape[ax];
+    let indices: Vec<usize> = idx.data.iter().map(|&i| axis(i, len)).collect();
+    let selected = sliced.read(|v| v.select(Axis(ax), &indices))?;
+    Ok(Binding::Array(View::owner(selected)))
+}
+
+/// Infers the unknown (negative) extent of a reshape, as a Rust caller
+/// computes it for ndarray's `usize` shapes; more than one unknown cannot
+/// be inferred.
+fn reshape_shape(shape: &[i64], size: usize) -> Res<Vec<usize>> {
+    if shape.iter().filter(|&&e| e < 0).count() > 1 {
+        return Err(Fail::Class("ValueError"));
+    }
+    let known: u128 = shape
+        .iter()
+        .filter(|&&e| e >= 0)
+        .map(|&e| e as u128)
+        .product();
+    shape
+        .iter()
+        .map(|&e| {
+            if e >= 0 {
+                Ok(e as usize)
+            } else if known == 0 || size as u128 % known != 0 {
+                Err(Fail::Class("ValueError"))
+            } else {
+                Ok((size as u128 / known) as usize)
+            }
+        })
+        .collect()
+}
+
+/// The result of a `CowArray`-returning call: its borrowed side is a view
+/// of the source (`op` replays it), its owned side a new owner.
+fn cow_result(src: &View, owned: Option<ArrayD<i64>>, op: ViewOp) -> Binding {
+    match owned {
+        None => Binding::Array(src.then(op)),
+        Some(a) => Binding::Array(View::owner(a)),
+    }
+}
+
+fn f_copy(v: ArrayViewD<'_, i64>) -> ArrayD<i64> {
+    // ndarray's copies are C-ordered or layout-preserving; an F-ordered one
+    // is the C copy of the reversed axes, reversed back.
+    v.reversed_axes()
+        .as_standard_layout()
+        .into_owned()
+        .reversed_axes()
+}
+
+fn arange(shape: &[usize], order: Order) -> ArrayD<i64> {
+    // `from_shape_fn` fills by logical index, so F order changes the layout
+    // and not the values (which are 0..n in C order).
+    let dim = IxDyn(shape);
+    let f = matches!(order, Order::F);
+    ArrayD::from_shape_fn(dim.set_f(f), |idx| {
+        let mut linear = 0usize;
+        for (i, &e) in shape.iter().enumerate() {
+            linear = linear * e + idx[i];
+        }
+        linear as i64
+    })
+}
+
+fn write(
+    env: &Env,
+    dst: &View,
+    items: &[Item],
+    value: &Value,
+    add: bool,
+) -> Res<Option<StepRecord>> {
+    if items.iter().any(|i| matches!(i, Item::Array(_))) {
+        return unsupported("writes through an index array (ndarray's `select` copies)");
+    }
+    check_index(items)?;
+    let value = match value {
+        Value::Scalar(s) => Binding::Scalar(*s),
+        Value::Var(n) => match env.get(n) {
+            Some(b) => b.clone(),
+            None => return Ok(Some(StepRecord::skipped())),
+        },
+    };
+    // Rust's borrow rules forbid reading a view while a mutable view of the
+    // same owner exists, so an array value is copied first, which is also
+    // format 1's documented write semantics.
+    let rhs: Result<i64, ArrayD<i64>> = match value {
+        Binding::Scalar(s) => Ok(s),
+        Binding::Array(v) => Err(v.read(|x| x.to_owned())?),
+    };
+    let ndim = dst.shape()?.len();
+    let info = slice_info(items, ndim)?;
+    let target = dst.then(ViewOp::Slice(info));
+    let mut owner = target.owner.borrow_mut();
+    with_mut(owner.view_mut(), &target.chain, |mut v| match &rhs {
+        Ok(s) if add => v += *s,
+        Ok(s) => v.fill(*s),
+        Err(a) if add => v += a,
+        Err(a) => v.assign(a),
+    })?;
+    Ok(None)
+}
+
+#[derive(Default)]
+struct Env {
+    bound: Vec<(String, Binding)>,
+    elements: usize,
+}
+
+impl Env {
+    fn get(&self, name: &str) -> Option<&Binding> {
+        self.bound.iter().find(|(n, _)| n == name).map(|(_, b)| b)
+    }
+}
+
+fn elements(b: &Binding) -> Res<usize> {
+    match b {
+        Binding::Scalar(_) => Ok(0),
+        Binding::Array(v) => Ok(v.shape()?.iter().product()),
+    }
+}
+
+/// Runs one step; `Ok(Some(b))` binds `b` to the step's `out`.
+fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
+    let x = || x.expect("steps with a source get one");
+    let arr = |v: View| Ok(Some(Binding::Array(v)));
+    match step {
+        Step::Array { shape, order, .. } => {
+            let shape: Vec<usize> = shape.iter().map(|&e| e as usize).collect();
+            arr(View::owner(arange(&shape, *order)))
+        }
+        Step::Index { index: items, .. } => index(x(), items).map(Some),
+        Step::Transpose { axes, .. } => {
+            let src = x();
+            let v = match axes {
+                None => src.then(ViewOp::Reverse),
+                Some(axes) => {
+                    let ndim = src.shape()?.len();
+                    src.then(ViewOp::Permute(
+                        axes.iter().map(|&a| axis(a, ndim)).collect(),
+                    ))
+                }
+            };
+            v.shape()?;
+            arr(v)
+        }
+        Step::Swapaxes { axis1, axis2, .. } => {
+            let ndim = x().shape()?.len();
+            let v = x().then(ViewOp::Swap(axis(*axis1, ndim), axis(*axis2, ndim)));
+            v.shape()?;
+            arr(v)
+        }
+        Step::Moveaxis {
+            source,
+            destination,
+            ..
+        } => {
+            // ndarray has no moveaxis; the permutation is what a caller
+            // would pass to `permuted_axes`.
+            let ndim = x().shape()?.len();
+            let src = source
+                .iter()
+                .map(|&a| checked_axis(a, ndim))
+                .collect::<Res<Vec<_>>>()?;
+            let dst = destination
+                .iter()
+                .map(|&a| checked_axis(a, ndim))
+                .collect::<Res<Vec<_>>>()?;
+            if src.len() != dst.len() {
+                return Err(Fail::Class("ValueError"));
+            }
+            distinct(&src)?;
+            distinct(&dst)?;
+            let mut rest = (0..ndim).filter(|a| !src.contains(a));
+            let mut perm = vec![usize::MAX; ndim];
+            for (&s, &d) in src.iter().zip(&dst) {
+                perm[d] = s;
+            }
+            for p in perm.iter_mut().filter(|p| **p == usize::MAX) {
+                *p = rest.next().expect("one remaining axis per free slot");
+            }
+            let v = x().then(ViewOp::Permute(perm));
+            v.shape()?;
+            arr(v)
+        }
+        Step::Reshape {
+            shape, order, copy, ..
+        } => {
+            let src = x();
+            let o = nd_order(*order, "reshape")?;
+            let size = elements(&Binding::Array(src.clone()))?;
+            let shape = reshape_shape(shape, size)?;
+            match copy {
+                Some(false) => {
+                    let v = src.then(ViewOp::IntoShape(shape, o));
+                    v.shape()?;
+                    arr(v)
+                }
+                Some(true) => {
+                    let a = src.read(|v| {
+                        v.to_shape((IxDyn(&shape), o))
+                            .map(|c| c.into_owned())
+                            .map_err(shape_error)
+                    })??;
+                    arr(View::owner(a))
+                }
+                None => {
+                    let owned = src.read(|v| {
+                        v.to_shape((IxDyn(&shape), o))
+                            .map(|c| if c.is_view() { None } else { Some(c.into_owned()) })
+                            .map_err(shape_error)
+                    })??;
+                    Ok(Some(cow_result(src, owned, ViewOp::ToShape(shape, o))))
+                }
+            }
+        }
+        Step::Ravel { order, .. } => {
+            let src = x();
+            let o = nd_order(*order, "ravel")?;
+            let (len, owned) = src.read(|v| {
+                let c = v.flatten_with_order(o);
+                (c.len(), if c.is_view() { None } else { Some(c.into_owned().into_dyn()) })
+            })?;
+            Ok(Some(cow_result(src, owned, ViewOp::ToShape(vec![len], o))))
+        }
+        Step::Flatten { order, .. } => {
+            let o = nd_order(*order, "flatten")?;
+            let a = x().read(|v| v.flatten_with_order(o).into_owned().into_dyn())?;
+            arr(View::owner(a))
+        }
+        Step::Squeeze { axis: axes, .. } => {
+            let src = x();
+            let shape = src.shape()?;
+            let mut axes = match axes {
+                // ndarray has no squeeze: remove every length-1 axis.
+                None => (0..shape.len()).filter(|&k| shape[k] == 1).collect(),
+                Some(list) => {
+                    let axes = list
+                        .iter()
+                        .map(|&a| checked_axis(a, shape.len()))
+                        .collect::<Res<Vec<_>>>()?;
+                    distinct(&axes)?;
+                    axes
+                }
+            };
+            // Highest first, so the remaining axis numbers stay valid.
+            axes.sort_unstable_by(|a, b| b.cmp(a));
+            let mut v = src.clone();
+            for k in axes {
+                v = v.then(ViewOp::Remove(k));
+            }
+            v.shape()?;
+            arr(v)
+        }
+        Step::ExpandDims { axis: axes, .. } => {
+            let src = x();
+            let out_ndim = src.shape()?.len() + axes.len();
+            let mut axes: Vec<usize> = axes.iter().map(|&a| axis(a, out_ndim)).collect();
+            distinct(&axes)?;
+            // Lowest first: each axis is a position in the result.
+            axes.sort_unstable();
+            let mut v = src.clone();
+            for k in axes {
+                v = v.then(ViewOp::Insert(k));
+            }
+            v.shape()?;
+            arr(v)
+        }
+        Step::BroadcastTo { shape, .. } => {
+            if shape.iter().any(|&e| e < 0) {
+                return Err(Fail::Class("ValueError"));
+            }
+            let v = x().then(ViewOp::Broadcast(
+                shape.iter().map(|&e| e as usize).collect(),
+            ));
+            v.shape()?;
+            arr(v)
+        }
+        Step::Diagonal {
+            offset,
+            axis1,
+            axis2,
+            ..
+        } => {
+            let src = x();
+            let ndim = src.shape()?.len();
+            let pair = (axis(*axis1, ndim), axis(*axis2, ndim));
+            if ndim != 2 || *offset != 0 || !(pair == (0, 1) || pair == (1, 0)) {
+                return unsupported(
+                    "diagonal other than the main one of a 2-d array (ndarray has `diag` only)",
+                );
+            }
+            let v = src.then(ViewOp::Diag);
+            v.shape()?;
+            arr(v)
+        }
+        Step::Copy { order, .. } => {
+            let a = match order {
+                Order::C => x().read(|v| v.to_owned())?,
+                Order::F => x().read(f_copy)?,
+                other => return nd_order(*other, "copy").map(|_| None),
+            };
+            arr(View::owner(a))
+        }
+        Step::Asarray { order, .. } => {
+            let src = x();
+            match order {
+                // Same object: ndarray would simply use the array it has.
+                Order::K => arr(src.clone()),
+                Order::C => {
+                    let owned = src.read(|v| {
+                        let c = v.as_standard_layout();
+                        if c.is_view() {
+                            None
+                        } else {
+                            Some(c.into_owned())
+                        }
+                    })?;
+                    arr(owned.map_or_else(|| src.clone(), View::owner))
+                }
+                Order::F => {
+                    let owned = src.read(|v| {
+                        if v.t().is_standard_layout() {
+                            None
+                        } else {
+                            Some(f_copy(v))
+                        }
+                    })?;
+                    arr(owned.map_or_else(|| src.clone(), View::owner))
+                }
+                Order::A => nd_order(Order::A, "asarray").map(|_| None),
+            }
+        }
+        Step::Assign { index, value, .. } | Step::AddAssign { index, value, .. } => {
+            let add = matches!(step, Step::AddAssign { .. });
+            match write(env, x(), index, value, add)? {
+                Some(_) => Err(Fail::Class("skipped")),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+fn run_program(program: &Program) -> Res<Observation> {
+    let mut env = Env::default();
+    let mut records = Vec::with_capacity(program.steps.len());
+    for step in &program.steps {
+        let src = match step.src() {
+            None => None,
+            Some(name) => match env.get(name) {
+                Some(Binding::Array(v)) => Some(v.clone()),
+                _ => {
+                    records.push(StepRecord::skipped());
+                    continue;
+                }
+            },
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| run(&env, step, src.as_ref())));
+        let record = match outcome {
+            Err(payload) => StepRecord::error(panic_class(step, &panic_message(payload.as_ref()))),
+            Ok(Err(Fail::Class("skipped"))) => StepRecord::skipped(),
+            Ok(Err(Fail::Class(c))) => StepRecord::error(c),
+            Ok(Err(other)) => return Err(other),
+            Ok(Ok(None)) => StepRecord::ok(),
+            Ok(Ok(Some(b))) => {
+                let n = elements(&b)?;
+                if env.elements + n > PROGRAM_ELEMENT_LIMIT {
+                    StepRecord::error("LimitExceeded")
+                } else {
+                    env.elements += n;
+                    env.bound
+                        .push((step.out().expect("a binding step").to_string(), b));
+                    StepRecord::ok()
+                }
+            }
+        };
+        records.push(record);
+    }
+    observe(&env, records)
+}
+
+struct Seen {
+    name: String,
+    owner: Owner,
+    /// Element addresses, sorted (for the exact overlap question).
+    addresses: Vec<usize>,
+}
+
+/// The lowest address of an owner's elements: ndarray's copies keep
+/// negative strides of contiguous sources, so `as_ptr` (the first element
+/// in logical order) is not always the start of the allocation.
+fn base_address(a: &ArrayD<i64>) -> usize {
+    let mut base = a.as_ptr() as usize;
+    for (&len, &stride) in a.shape().iter().zip(a.strides()) {
+        if stride < 0 && len > 1 {
+            base -= stride.unsigned_abs() * (len - 1) * size_of::<i64>();
+        }
+    }
+    base
+}
+
+fn observe(env: &Env, steps: Vec<StepRecord>) -> Res<Observation> {
+    let mut owners: Vec<Owner> = Vec::new();
+    let mut arrays = Vec::new();
+    let mut seen: Vec<Seen> = Vec::new();
+    for (name, b) in &env.bound {
+        let bound = match b {
+            Binding::Scalar(s) => Bound::Scalar(*s),
+            Binding::Array(view) => {
+                let buffer = match owners.iter().position(|o| Rc::ptr_eq(o, &view.owner)) {
+                    Some(k) => k,
+                    None => {
+                        owners.push(view.owner.clone());
+                        owners.len() - 1
+                    }
+                };
+                let base = base_address(&view.owner.borrow());
+                let (record, mut addresses) = view.read(|v| {
+                    let addresses: Vec<usize> =
+                        v.iter().map(|x| std::ptr::from_ref(x) as usize).collect();
+                    let offset = (v.as_ptr() as isize - base as isize) / size_of::<i64>() as isize;
+                    let record = ArrayRecord {
+                        shape: v.shape().to_vec(),
+                        strides: v.strides().iter().map(|&s| s as i64).collect(),
+                        offset: offset as i64,
+                        buffer,
+                        owndata: view.chain.is_empty(),
+                        writeable: view.writeable(),
+                        c_contiguous: v.is_standard_layout(),
+                        f_contiguous: v.t().is_standard_layout(),
+                        values: v.iter().copied().collect(),
+                    };
+                    (record, addresses)
+                })?;
+                addresses.sort_unstable();
+                seen.push(Seen {
+                    name: name.clone(),
+                    owner: view.owner.clone(),
+                    addresses,
+                });
+                Bound::Array(record)
+            }
+        };
+        arrays.push((name.clone(), bound));
+    }
+    let mut shares = Vec::new();
+    let mut may = Vec::new();
+    for i in 0..seen.len() {
+        for j in i + 1..seen.len() {
+            let (a, b) = (&seen[i], &seen[j]);
+            if !Rc::ptr_eq(&a.owner, &b.owner) {
+                continue;
+            }
+            let (Some(a0), Some(a1), Some(b0), Some(b1)) = (
+                a.addresses.first(),
+                a.addresses.last(),
+                b.addresses.first(),
+                b.addresses.last(),
+            ) else {
+                continue;
+            };
+            if a0 <= b1 && b0 <= a1 {
+                let pair = (a.name.clone(), b.name.clone());
+                may.push(pair.clone());
+                if intersect(&a.addresses, &b.addresses) {
+                    shares.push(pair);
+                }
+            }
+        }
+    }
+    Ok(Observation {
+        format_error: None,
+        steps,
+        arrays,
+        shares_memory: shares,
+        may_share_memory: may,
+        extra: Default::default(),
+    })
+}
+
+fn intersect(a: &[usize], b: &[usize]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
+impl Backend for NdarrayBackend {
+    fn name(&self) -> &str {
+        "ndarray"
+    }
+
+    fn run(&self, program: &Program) -> Result<Observation, BackendError> {
+        let fail = |message: String| BackendError {
+            backend: "ndarray".into(),
+            message,
+        };
+        if let Some(why) = capabilities().unsupported(program) {
+            return Err(fail(format!("{UNSUPPORTED}{why}")));
+        }
+        run_program(program).map_err(|e| match e {
+            Fail::Unsupported(why) => fail(format!("{UNSUPPORTED}{why}")),
+            Fail::Internal(m) => fail(format!("internal: {m}")),
+            Fail::Class(c) => fail(format!("internal: error class {c} escaped a step")),
+        })
+    }
+}
+
+/// The outcome class of a step record, for tests and reports.
+pub fn outcome_label(r: &StepRecord) -> String {
+    match &r.outcome {
+        StepOutcome::Ok { .. } => "ok".into(),
+        StepOutcome::Error(c) => c.clone(),
+        StepOutcome::Skipped => "skipped".into(),
+    }
+}
