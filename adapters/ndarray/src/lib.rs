@@ -23,7 +23,7 @@ use ndarray::{
 };
 use viewcheck::backend::{panic_message, Backend, BackendError};
 use viewcheck::format::{
-    ArrayRecord, Bound, Item, Observation, Order, Program, Step, StepOutcome, StepRecord, Value,
+    ArrayRecord, Bound, Item, Observation, Order, Program, Step, StepRecord, Value,
     MAX_RESULT_ELEMENTS, OPS, PROGRAM_ELEMENT_LIMIT,
 };
 use viewcheck::protocol::{Capabilities, Implementation, OBSERVABLE};
@@ -124,6 +124,8 @@ enum Binding {
 enum Fail {
     /// The step fails with this error class.
     Class(&'static str),
+    /// The step uses a name that is not bound to an array or scalar.
+    Skipped,
     /// ndarray has no equivalent: the whole program is unsupported.
     Unsupported(String),
     /// A bug of the adapter.
@@ -206,9 +208,7 @@ fn with_ref<R>(
     };
     match op {
         ViewOp::ToShape(shape, order) => {
-            let cow = v
-                .to_shape((IxDyn(shape), *order))
-                .map_err(shape_error)?;
+            let cow = v.to_shape((IxDyn(shape), *order)).map_err(shape_error)?;
             if !cow.is_view() {
                 return Err(Fail::Internal(
                     "to_shape copied on replay where it had returned a view".into(),
@@ -278,7 +278,10 @@ fn nd_order(o: Order, what: &str) -> Res<NdOrder> {
         Order::F => Ok(NdOrder::ColumnMajor),
         // ndarray orders are row- or column-major only; "whatever the
         // source is" (A) and "keep the source's" (K) have no counterpart.
-        other => unsupported(format!("{what} order {} (ndarray has C and F only)", other.as_str())),
+        other => unsupported(format!(
+            "{what} order {} (ndarray has C and F only)",
+            other.as_str()
+        )),
     }
 }
 
@@ -486,13 +489,7 @@ fn arange(shape: &[usize], order: Order) -> ArrayD<i64> {
     })
 }
 
-fn write(
-    env: &Env,
-    dst: &View,
-    items: &[Item],
-    value: &Value,
-    add: bool,
-) -> Res<Option<StepRecord>> {
+fn write(env: &Env, dst: &View, items: &[Item], value: &Value, add: bool) -> Res<()> {
     if items.iter().any(|i| matches!(i, Item::Array(_))) {
         return unsupported("writes through an index array (ndarray's `select` copies)");
     }
@@ -501,7 +498,7 @@ fn write(
         Value::Scalar(s) => Binding::Scalar(*s),
         Value::Var(n) => match env.get(n) {
             Some(b) => b.clone(),
-            None => return Ok(Some(StepRecord::skipped())),
+            None => return Err(Fail::Skipped),
         },
     };
     // Rust's borrow rules forbid reading a view while a mutable view of the
@@ -520,8 +517,7 @@ fn write(
         Ok(s) => v.fill(*s),
         Err(a) if add => v += a,
         Err(a) => v.assign(a),
-    })?;
-    Ok(None)
+    })
 }
 
 #[derive(Default)]
@@ -630,7 +626,13 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
                 None => {
                     let owned = src.read(|v| {
                         v.to_shape((IxDyn(&shape), o))
-                            .map(|c| if c.is_view() { None } else { Some(c.into_owned()) })
+                            .map(|c| {
+                                if c.is_view() {
+                                    None
+                                } else {
+                                    Some(c.into_owned())
+                                }
+                            })
                             .map_err(shape_error)
                     })??;
                     Ok(Some(cow_result(src, owned, ViewOp::ToShape(shape, o))))
@@ -642,7 +644,14 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
             let o = nd_order(*order, "ravel")?;
             let (len, owned) = src.read(|v| {
                 let c = v.flatten_with_order(o);
-                (c.len(), if c.is_view() { None } else { Some(c.into_owned().into_dyn()) })
+                (
+                    c.len(),
+                    if c.is_view() {
+                        None
+                    } else {
+                        Some(c.into_owned().into_dyn())
+                    },
+                )
             })?;
             Ok(Some(cow_result(src, owned, ViewOp::ToShape(vec![len], o))))
         }
@@ -756,10 +765,7 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
         }
         Step::Assign { index, value, .. } | Step::AddAssign { index, value, .. } => {
             let add = matches!(step, Step::AddAssign { .. });
-            match write(env, x(), index, value, add)? {
-                Some(_) => Err(Fail::Class("skipped")),
-                None => Ok(None),
-            }
+            write(env, x(), index, value, add).map(|()| None)
         }
     }
 }
@@ -781,7 +787,7 @@ fn run_program(program: &Program) -> Res<Observation> {
         let outcome = catch_unwind(AssertUnwindSafe(|| run(&env, step, src.as_ref())));
         let record = match outcome {
             Err(payload) => StepRecord::error(panic_class(step, &panic_message(payload.as_ref()))),
-            Ok(Err(Fail::Class("skipped"))) => StepRecord::skipped(),
+            Ok(Err(Fail::Skipped)) => StepRecord::skipped(),
             Ok(Err(Fail::Class(c))) => StepRecord::error(c),
             Ok(Err(other)) => return Err(other),
             Ok(Ok(None)) => StepRecord::ok(),
@@ -929,16 +935,128 @@ impl Backend for NdarrayBackend {
         run_program(program).map_err(|e| match e {
             Fail::Unsupported(why) => fail(format!("{UNSUPPORTED}{why}")),
             Fail::Internal(m) => fail(format!("internal: {m}")),
-            Fail::Class(c) => fail(format!("internal: error class {c} escaped a step")),
+            Fail::Class(_) | Fail::Skipped => {
+                fail("internal: a step outcome escaped its step".into())
+            }
         })
     }
 }
 
-/// The outcome class of a step record, for tests and reports.
-pub fn outcome_label(r: &StepRecord) -> String {
-    match &r.outcome {
-        StepOutcome::Ok { .. } => "ok".into(),
-        StepOutcome::Error(c) => c.clone(),
-        StepOutcome::Skipped => "skipped".into(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use viewcheck::format::StepOutcome;
+
+    fn run(program: serde_json::Value) -> Observation {
+        let program = Program::parse(&program.to_string()).expect("a valid program");
+        NdarrayBackend.run(&program).expect("the program runs")
+    }
+
+    fn array<'a>(obs: &'a Observation, name: &str) -> &'a ArrayRecord {
+        match obs.get(name) {
+            Some(Bound::Array(a)) => a,
+            other => panic!("{name} is {other:?}"),
+        }
+    }
+
+    fn outcomes(obs: &Observation) -> Vec<String> {
+        obs.steps
+            .iter()
+            .map(|s| match &s.outcome {
+                StepOutcome::Ok { .. } => "ok".to_string(),
+                StepOutcome::Error(c) => c.clone(),
+                StepOutcome::Skipped => "skipped".to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_reported_version_is_the_pinned_one() {
+        let manifest = include_str!("../Cargo.toml");
+        assert!(
+            manifest.contains(&format!("ndarray = \"={NDARRAY_VERSION}\"")),
+            "Cargo.toml pins another ndarray than {NDARRAY_VERSION}"
+        );
+    }
+
+    #[test]
+    fn an_owner_with_a_negative_stride_counts_its_offset_from_its_lowest_element() {
+        // `to_owned` of a reversed contiguous view keeps the reversal.
+        let obs = run(serde_json::json!({"format": 1, "steps": [
+            {"op": "array", "out": "a", "shape": [4]},
+            {"op": "index", "out": "r", "src": "a", "index": [{"slice": [null, null, -1]}]},
+            {"op": "copy", "out": "b", "src": "r"},
+        ]}));
+        let b = array(&obs, "b");
+        assert_eq!(
+            (b.strides.as_slice(), b.offset, b.owndata),
+            (&[-1][..], 3, true)
+        );
+        assert_eq!(b.values, [3, 2, 1, 0]);
+        assert_eq!(b.buffer, 1);
+    }
+
+    #[test]
+    fn interleaved_views_may_share_but_do_not_share() {
+        let obs = run(serde_json::json!({"format": 1, "steps": [
+            {"op": "array", "out": "a", "shape": [6]},
+            {"op": "index", "out": "e", "src": "a", "index": [{"slice": [0, null, 2]}]},
+            {"op": "index", "out": "o", "src": "a", "index": [{"slice": [1, null, 2]}]},
+        ]}));
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(obs.shares_memory, [pair("a", "e"), pair("a", "o")]);
+        assert_eq!(
+            obs.may_share_memory,
+            [pair("a", "e"), pair("a", "o"), pair("e", "o")]
+        );
+    }
+
+    #[test]
+    fn writes_through_a_to_shape_or_broadcast_view_are_refused() {
+        let obs = run(serde_json::json!({"format": 1, "steps": [
+            {"op": "array", "out": "a", "shape": [6]},
+            {"op": "reshape", "out": "r", "src": "a", "shape": [2, 3]},
+            {"op": "assign", "dst": "r", "index": [0], "value": {"scalar": 9}},
+            {"op": "broadcast_to", "out": "w", "src": "a", "shape": [2, 6]},
+            {"op": "add_assign", "dst": "w", "index": [], "value": {"scalar": 1}},
+            {"op": "reshape", "out": "m", "src": "a", "shape": [3, 2], "copy": false},
+            {"op": "assign", "dst": "m", "index": [0], "value": {"scalar": 7}},
+        ]}));
+        assert_eq!(
+            outcomes(&obs),
+            ["ok", "ok", "ValueError", "ok", "ValueError", "ok", "ok"]
+        );
+        assert_eq!(array(&obs, "a").values, [7, 7, 2, 3, 4, 5]);
+        assert!(!array(&obs, "r").writeable && array(&obs, "m").writeable);
+    }
+
+    #[test]
+    fn the_budget_refuses_the_binding_that_crosses_it() {
+        let full = 1 << 20;
+        let obs = run(serde_json::json!({"format": 1, "steps": [
+            {"op": "array", "out": "a", "shape": [full]},
+            {"op": "array", "out": "b", "shape": [full]},
+            {"op": "index", "out": "c", "src": "a", "index": []},
+            {"op": "asarray", "out": "d", "src": "a"},
+            {"op": "index", "out": "e", "src": "a", "index": [{"slice": [0, 1, null]}]},
+            {"op": "index", "out": "s", "src": "b", "index": [3]},
+        ]}));
+        assert_eq!(
+            outcomes(&obs),
+            ["ok", "ok", "ok", "ok", "LimitExceeded", "ok"]
+        );
+        assert!(obs.get("e").is_none());
+        assert_eq!(obs.get("s"), Some(&Bound::Scalar(3)));
+    }
+
+    #[test]
+    fn f_order_arrays_hold_c_order_values_in_column_major_memory() {
+        let obs = run(serde_json::json!({"format": 1, "steps": [
+            {"op": "array", "out": "a", "shape": [2, 3], "order": "F"},
+        ]}));
+        let a = array(&obs, "a");
+        assert_eq!(a.values, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(a.strides, [1, 2]);
+        assert!(a.f_contiguous && !a.c_contiguous);
     }
 }

@@ -65,7 +65,10 @@ fn handshake_names_ndarray_and_its_capabilities() {
     assert_eq!(implementation.language, "rust");
     assert!(capabilities.problems().is_empty());
     assert_eq!(capabilities.ops.as_ref().map(Vec::len), Some(16));
-    let kinds = capabilities.index_kinds.clone().expect("index kinds are declared");
+    let kinds = capabilities
+        .index_kinds
+        .clone()
+        .expect("index kinds are declared");
     assert!(kinds.iter().any(|k| k == "slice"));
     assert!(!kinds.iter().any(|k| k == "mask" || k == "array0d"));
     assert!(!capabilities.observes("warnings"));
@@ -80,9 +83,17 @@ fn programs_get_observations_unsupported_ones_an_error() {
     let reversed = r#"{"type":"run","seq":2,"program":{"format":1,"steps":[{"op":"array","out":"a","shape":[4]},{"op":"index","out":"r","src":"a","index":[{"slice":[1,null,-1]}]}]}}"#;
     let mask = r#"{"type":"run","seq":3,"program":{"format":1,"steps":[{"op":"array","out":"a","shape":[2]},{"op":"index","out":"m","src":"a","index":[{"mask":[true,false]}]}]}}"#;
     let bad = r#"{"type":"run","seq":4,"program":{"format":1,"steps":[{"op":"frob"}]}}"#;
-    let (lines, status) = session(&[START, transpose, reversed, mask, bad, STOP]);
+    // ndarray panics on a slice past the end; the step records IndexError
+    // and the panic message stays off stderr (checked by `session`).
+    let past_end = r#"{"type":"run","seq":5,"program":{"format":1,"steps":[{"op":"array","out":"a","shape":[4]},{"op":"index","out":"b","src":"a","index":[{"slice":[0,9,null]}]}]}}"#;
+    let (lines, status) = session(&[START, transpose, reversed, mask, bad, past_end, STOP]);
     assert!(status.success());
-    assert_eq!(lines.len(), 5);
+    assert_eq!(lines.len(), 6);
+    let r = json(&lines[5]);
+    assert_eq!(
+        r["observation"]["steps"],
+        serde_json::json!([{"ok": true}, {"error": "IndexError"}])
+    );
 
     let r = json(&lines[1]);
     assert_eq!(r["type"], "result");
