@@ -6,11 +6,14 @@
 //! ndarray returns rather than computed from NumPy's rules.
 //!
 //! Aliasing without `unsafe`: every owning array lives in an
-//! `Rc<RefCell<ArrayD<i64>>>`, and a name bound to a view keeps its owner and
-//! the chain of ndarray calls that made it. To look at (or write through)
-//! the view, the owner is borrowed and the chain is replayed on
-//! `owner.view()` (or `owner.view_mut()`); ndarray's view methods are pure
-//! functions of the layout, so a replay gives the same view every time.
+//! `Rc<RefCell<ArrayD<i64>>>`, and a name bound to a view keeps its owner,
+//! the chain of ndarray calls that made it, and where the resulting view
+//! lies (shape, strides, lowest element). Each call runs once, on the
+//! parent view, when the step runs. To read, the owner is borrowed and the
+//! view rebuilt at its place with `ArrayView::from_shape`; to write, the
+//! chain is replayed on `owner.view_mut()` with the mutable versions of the
+//! calls. ndarray's view methods are pure functions of the layout, so both
+//! give the view the calls gave.
 #![forbid(unsafe_code)]
 
 use std::cell::RefCell;
@@ -105,12 +108,13 @@ impl ViewOp {
     }
 }
 
-/// A bound array: its owner and the calls that made the view (none: the
-/// name is the owner itself).
+/// A bound array: its owner, the calls that made the view (none: the name
+/// is the owner itself), and where the resulting view lies.
 #[derive(Clone)]
 struct View {
     owner: Owner,
     chain: Vec<ViewOp>,
+    placement: Rc<Placement>,
 }
 
 #[derive(Clone)]
@@ -196,37 +200,76 @@ fn apply<S: RawData<Elem = i64>>(a: ArrayBase<S, IxDyn>, op: &ViewOp) -> Res<Arr
     })
 }
 
-/// Replays `ops` on a shared view and hands the result to `f`. Recursive
-/// because `to_shape` and `broadcast` return views that borrow their input.
-fn with_ref<R>(
-    v: ArrayViewD<'_, i64>,
-    ops: &[ViewOp],
-    f: &mut dyn FnMut(ArrayViewD<'_, i64>) -> R,
-) -> Res<R> {
-    let Some((op, rest)) = ops.split_first() else {
-        return Ok(f(v));
-    };
+/// Where a view lies in its owner's memory: enough to build the same view
+/// again with `ArrayView::from_shape`.
+struct Placement {
+    shape: Vec<usize>,
+    strides: Vec<isize>,
+    /// Elements from the owner's lowest address to the view's lowest one.
+    low: usize,
+}
+
+impl Placement {
+    fn of(v: &ArrayViewD<'_, i64>, base: usize) -> Res<Placement> {
+        let low = low_address(v.as_ptr() as usize, v.shape(), v.strides());
+        let low = low
+            .checked_sub(base)
+            .ok_or(Fail::Internal("a view below its owner's memory".into()))?;
+        Ok(Placement {
+            shape: v.shape().to_vec(),
+            strides: v.strides().to_vec(),
+            low: low / size_of::<i64>(),
+        })
+    }
+
+    fn view<'a>(&self, data: &'a [i64]) -> Res<ArrayViewD<'a, i64>> {
+        // ndarray keeps strides as `usize` and reads them as `isize`; the
+        // builder takes them in that form.
+        let strides: Vec<usize> = self.strides.iter().map(|&s| s as usize).collect();
+        let rest = data
+            .get(self.low..)
+            .ok_or(Fail::Internal("a view past its owner's memory".into()))?;
+        ArrayViewD::from_shape(IxDyn(&self.shape).strides(IxDyn(&strides)), rest)
+            .map_err(|e| Fail::Internal(format!("cannot rebuild a view: {e}")))
+    }
+}
+
+/// Applies one op to a shared view of `owner` and says where the result
+/// lies. `to_shape` and `broadcast` return views that borrow their input
+/// (`&self`) rather than the owner, which is why views are kept as
+/// placements and rebuilt with `from_shape` on the owner's memory: a read
+/// costs the same whatever the length of the chain behind it.
+fn place(owner: &ArrayD<i64>, parent: &Placement, op: &ViewOp) -> Res<Placement> {
+    let (data, base) = memory(owner)?;
+    let v = parent.view(data)?;
     match op {
         ViewOp::ToShape(shape, order) => {
             let cow = v.to_shape((IxDyn(shape), *order)).map_err(shape_error)?;
             if !cow.is_view() {
                 return Err(Fail::Internal(
-                    "to_shape copied on replay where it had returned a view".into(),
+                    "to_shape copied where it had returned a view".into(),
                 ));
             }
-            with_ref(cow.view(), rest, f)
+            Placement::of(&cow.view(), base)
         }
         ViewOp::Broadcast(shape) => match v.broadcast(IxDyn(shape)) {
-            Some(b) => with_ref(b, rest, f),
+            Some(b) => Placement::of(&b, base),
             None => Err(Fail::Class("ValueError")),
         },
-        other => with_ref(apply(v, other)?, rest, f),
+        other => Placement::of(&apply(v, other)?, base),
     }
 }
 
-/// Replays `ops` on a mutable view. A read-only op in the chain means
-/// ndarray offers no mutable view of this name: writing is a `ValueError`,
-/// as for NumPy's read-only arrays.
+/// An owner's elements in memory order, and their lowest address.
+fn memory(owner: &ArrayD<i64>) -> Res<(&[i64], usize)> {
+    let data = owner
+        .as_slice_memory_order()
+        .ok_or(Fail::Internal("an owner that is not contiguous".into()))?;
+    Ok((data, data.as_ptr() as usize))
+}
+
+/// Replays `ops` on a mutable view: writes go through the `_mut` / consuming
+/// versions of the calls that made the view, as a Rust caller's would.
 fn with_mut<R>(
     mut v: ArrayViewMutD<'_, i64>,
     ops: &[ViewOp],
@@ -242,33 +285,39 @@ fn with_mut<R>(
 }
 
 impl View {
-    fn owner(a: ArrayD<i64>) -> View {
-        View {
+    fn owner(a: ArrayD<i64>) -> Res<View> {
+        let (_, base) = memory(&a)?;
+        let placement = Placement::of(&a.view(), base)?;
+        Ok(View {
             owner: Rc::new(RefCell::new(a)),
             chain: Vec::new(),
-        }
+            placement: Rc::new(placement),
+        })
     }
 
-    fn then(&self, op: ViewOp) -> View {
+    fn then(&self, op: ViewOp) -> Res<View> {
+        let placement = place(&self.owner.borrow(), &self.placement, &op)?;
         let mut chain = self.chain.clone();
         chain.push(op);
-        View {
+        Ok(View {
             owner: self.owner.clone(),
             chain,
-        }
+            placement: Rc::new(placement),
+        })
     }
 
-    fn read<R>(&self, mut f: impl FnMut(ArrayViewD<'_, i64>) -> R) -> Res<R> {
+    fn read<R>(&self, f: impl FnOnce(ArrayViewD<'_, i64>) -> R) -> Res<R> {
         let owner = self.owner.borrow();
-        with_ref(owner.view(), &self.chain, &mut f)
+        let (data, _) = memory(&owner)?;
+        Ok(f(self.placement.view(data)?))
     }
 
     fn writeable(&self) -> bool {
         !self.chain.iter().any(ViewOp::read_only)
     }
 
-    fn shape(&self) -> Res<Vec<usize>> {
-        self.read(|v| v.shape().to_vec())
+    fn shape(&self) -> &[usize] {
+        &self.placement.shape
     }
 }
 
@@ -389,9 +438,9 @@ fn check_index(items: &[Item]) -> Res<Option<usize>> {
 /// array. All-integer indexing reads one element (a scalar, as in format 1).
 fn index(src: &View, items: &[Item]) -> Res<Binding> {
     let array = check_index(items)?;
-    let ndim = src.shape()?.len();
+    let ndim = src.shape().len();
     let info = slice_info(items, ndim)?;
-    let sliced = src.then(ViewOp::Slice(info));
+    let sliced = src.then(ViewOp::Slice(info))?;
     let Some(k) = array else {
         let all_ints = items.iter().all(|i| matches!(i, Item::Int(_)));
         if all_ints && items.len() == ndim {
@@ -400,7 +449,6 @@ fn index(src: &View, items: &[Item]) -> Res<Binding> {
                 .map(Binding::Scalar)
                 .ok_or(Fail::Internal("no element at an all-integer index".into()));
         }
-        sliced.shape()?;
         return Ok(Binding::Array(sliced));
     };
     let Item::Array(idx) = &items[k] else {
@@ -412,7 +460,7 @@ fn index(src: &View, items: &[Item]) -> Res<Binding> {
     } else {
         k
     };
-    let shape = sliced.shape()?;
+    let shape = sliced.shape();
     if ax >= shape.len() {
         return Err(Fail::Class("IndexError"));
     }
@@ -428,7 +476,7 @@ fn index(src: &View, items: &[Item]) -> Res<Binding> {
     let len = shape[ax];
     let indices: Vec<usize> = idx.data.iter().map(|&i| axis(i, len)).collect();
     let selected = sliced.read(|v| v.select(Axis(ax), &indices))?;
-    Ok(Binding::Array(View::owner(selected)))
+    Ok(Binding::Array(View::owner(selected)?))
 }
 
 /// Infers the unknown (negative) extent of a reshape, as a Rust caller
@@ -459,11 +507,11 @@ fn reshape_shape(shape: &[i64], size: usize) -> Res<Vec<usize>> {
 
 /// The result of a `CowArray`-returning call: its borrowed side is a view
 /// of the source (`op` replays it), its owned side a new owner.
-fn cow_result(src: &View, owned: Option<ArrayD<i64>>, op: ViewOp) -> Binding {
-    match owned {
-        None => Binding::Array(src.then(op)),
-        Some(a) => Binding::Array(View::owner(a)),
-    }
+fn cow_result(src: &View, owned: Option<ArrayD<i64>>, op: ViewOp) -> Res<Binding> {
+    Ok(Binding::Array(match owned {
+        None => src.then(op)?,
+        Some(a) => View::owner(a)?,
+    }))
 }
 
 fn f_copy(v: ArrayViewD<'_, i64>) -> ArrayD<i64> {
@@ -508,9 +556,13 @@ fn write(env: &Env, dst: &View, items: &[Item], value: &Value, add: bool) -> Res
         Binding::Scalar(s) => Ok(s),
         Binding::Array(v) => Err(v.read(|x| x.to_owned())?),
     };
-    let ndim = dst.shape()?.len();
-    let info = slice_info(items, ndim)?;
-    let target = dst.then(ViewOp::Slice(info));
+    if !dst.writeable() {
+        // ndarray offers no mutable view of this name; like NumPy's
+        // read-only flag, that is decided before the index is looked at.
+        return Err(Fail::Class("ValueError"));
+    }
+    let info = slice_info(items, dst.shape().len())?;
+    let target = dst.then(ViewOp::Slice(info))?;
     let mut owner = target.owner.borrow_mut();
     with_mut(owner.view_mut(), &target.chain, |mut v| match &rhs {
         Ok(s) if add => v += *s,
@@ -535,7 +587,7 @@ impl Env {
 fn elements(b: &Binding) -> Res<usize> {
     match b {
         Binding::Scalar(_) => Ok(0),
-        Binding::Array(v) => Ok(v.shape()?.iter().product()),
+        Binding::Array(v) => Ok(v.shape().iter().product()),
     }
 }
 
@@ -546,27 +598,25 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
     match step {
         Step::Array { shape, order, .. } => {
             let shape: Vec<usize> = shape.iter().map(|&e| e as usize).collect();
-            arr(View::owner(arange(&shape, *order)))
+            arr(View::owner(arange(&shape, *order))?)
         }
         Step::Index { index: items, .. } => index(x(), items).map(Some),
         Step::Transpose { axes, .. } => {
             let src = x();
             let v = match axes {
-                None => src.then(ViewOp::Reverse),
+                None => src.then(ViewOp::Reverse)?,
                 Some(axes) => {
-                    let ndim = src.shape()?.len();
+                    let ndim = src.shape().len();
                     src.then(ViewOp::Permute(
                         axes.iter().map(|&a| axis(a, ndim)).collect(),
-                    ))
+                    ))?
                 }
             };
-            v.shape()?;
             arr(v)
         }
         Step::Swapaxes { axis1, axis2, .. } => {
-            let ndim = x().shape()?.len();
-            let v = x().then(ViewOp::Swap(axis(*axis1, ndim), axis(*axis2, ndim)));
-            v.shape()?;
+            let ndim = x().shape().len();
+            let v = x().then(ViewOp::Swap(axis(*axis1, ndim), axis(*axis2, ndim)))?;
             arr(v)
         }
         Step::Moveaxis {
@@ -576,7 +626,7 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
         } => {
             // ndarray has no moveaxis; the permutation is what a caller
             // would pass to `permuted_axes`.
-            let ndim = x().shape()?.len();
+            let ndim = x().shape().len();
             let src = source
                 .iter()
                 .map(|&a| checked_axis(a, ndim))
@@ -598,8 +648,7 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
             for p in perm.iter_mut().filter(|p| **p == usize::MAX) {
                 *p = rest.next().expect("one remaining axis per free slot");
             }
-            let v = x().then(ViewOp::Permute(perm));
-            v.shape()?;
+            let v = x().then(ViewOp::Permute(perm))?;
             arr(v)
         }
         Step::Reshape {
@@ -611,8 +660,7 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
             let shape = reshape_shape(shape, size)?;
             match copy {
                 Some(false) => {
-                    let v = src.then(ViewOp::IntoShape(shape, o));
-                    v.shape()?;
+                    let v = src.then(ViewOp::IntoShape(shape, o))?;
                     arr(v)
                 }
                 Some(true) => {
@@ -621,7 +669,7 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
                             .map(|c| c.into_owned())
                             .map_err(shape_error)
                     })??;
-                    arr(View::owner(a))
+                    arr(View::owner(a)?)
                 }
                 None => {
                     let owned = src.read(|v| {
@@ -635,7 +683,7 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
                             })
                             .map_err(shape_error)
                     })??;
-                    Ok(Some(cow_result(src, owned, ViewOp::ToShape(shape, o))))
+                    cow_result(src, owned, ViewOp::ToShape(shape, o)).map(Some)
                 }
             }
         }
@@ -653,16 +701,16 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
                     },
                 )
             })?;
-            Ok(Some(cow_result(src, owned, ViewOp::ToShape(vec![len], o))))
+            cow_result(src, owned, ViewOp::ToShape(vec![len], o)).map(Some)
         }
         Step::Flatten { order, .. } => {
             let o = nd_order(*order, "flatten")?;
             let a = x().read(|v| v.flatten_with_order(o).into_owned().into_dyn())?;
-            arr(View::owner(a))
+            arr(View::owner(a)?)
         }
         Step::Squeeze { axis: axes, .. } => {
             let src = x();
-            let shape = src.shape()?;
+            let shape = src.shape();
             let mut axes = match axes {
                 // ndarray has no squeeze: remove every length-1 axis.
                 None => (0..shape.len()).filter(|&k| shape[k] == 1).collect(),
@@ -679,23 +727,21 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
             axes.sort_unstable_by(|a, b| b.cmp(a));
             let mut v = src.clone();
             for k in axes {
-                v = v.then(ViewOp::Remove(k));
+                v = v.then(ViewOp::Remove(k))?;
             }
-            v.shape()?;
             arr(v)
         }
         Step::ExpandDims { axis: axes, .. } => {
             let src = x();
-            let out_ndim = src.shape()?.len() + axes.len();
+            let out_ndim = src.shape().len() + axes.len();
             let mut axes: Vec<usize> = axes.iter().map(|&a| axis(a, out_ndim)).collect();
             distinct(&axes)?;
             // Lowest first: each axis is a position in the result.
             axes.sort_unstable();
             let mut v = src.clone();
             for k in axes {
-                v = v.then(ViewOp::Insert(k));
+                v = v.then(ViewOp::Insert(k))?;
             }
-            v.shape()?;
             arr(v)
         }
         Step::BroadcastTo { shape, .. } => {
@@ -704,8 +750,7 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
             }
             let v = x().then(ViewOp::Broadcast(
                 shape.iter().map(|&e| e as usize).collect(),
-            ));
-            v.shape()?;
+            ))?;
             arr(v)
         }
         Step::Diagonal {
@@ -715,15 +760,14 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
             ..
         } => {
             let src = x();
-            let ndim = src.shape()?.len();
+            let ndim = src.shape().len();
             let pair = (axis(*axis1, ndim), axis(*axis2, ndim));
             if ndim != 2 || *offset != 0 || !(pair == (0, 1) || pair == (1, 0)) {
                 return unsupported(
                     "diagonal other than the main one of a 2-d array (ndarray has `diag` only)",
                 );
             }
-            let v = src.then(ViewOp::Diag);
-            v.shape()?;
+            let v = src.then(ViewOp::Diag)?;
             arr(v)
         }
         Step::Copy { order, .. } => {
@@ -732,7 +776,7 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
                 Order::F => x().read(f_copy)?,
                 other => return nd_order(*other, "copy").map(|_| None),
             };
-            arr(View::owner(a))
+            arr(View::owner(a)?)
         }
         Step::Asarray { order, .. } => {
             let src = x();
@@ -748,7 +792,10 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
                             Some(c.into_owned())
                         }
                     })?;
-                    arr(owned.map_or_else(|| src.clone(), View::owner))
+                    match owned {
+                        None => arr(src.clone()),
+                        Some(a) => arr(View::owner(a)?),
+                    }
                 }
                 Order::F => {
                     let owned = src.read(|v| {
@@ -758,7 +805,10 @@ fn run(env: &Env, step: &Step, x: Option<&View>) -> Res<Option<Binding>> {
                             Some(f_copy(v))
                         }
                     })?;
-                    arr(owned.map_or_else(|| src.clone(), View::owner))
+                    match owned {
+                        None => arr(src.clone()),
+                        Some(a) => arr(View::owner(a)?),
+                    }
                 }
                 Order::A => nd_order(Order::A, "asarray").map(|_| None),
             }
@@ -815,17 +865,23 @@ struct Seen {
     addresses: Vec<usize>,
 }
 
+/// The lowest address of a view's elements (`ptr` is its first element in
+/// logical order), by ndarray's own rule: only axes of extent > 1 move it.
+fn low_address(ptr: usize, shape: &[usize], strides: &[isize]) -> usize {
+    let mut low = ptr;
+    for (&len, &stride) in shape.iter().zip(strides) {
+        if stride < 0 && len > 1 {
+            low = low.wrapping_sub(stride.unsigned_abs() * (len - 1) * size_of::<i64>());
+        }
+    }
+    low
+}
+
 /// The lowest address of an owner's elements: ndarray's copies keep
 /// negative strides of contiguous sources, so `as_ptr` (the first element
 /// in logical order) is not always the start of the allocation.
 fn base_address(a: &ArrayD<i64>) -> usize {
-    let mut base = a.as_ptr() as usize;
-    for (&len, &stride) in a.shape().iter().zip(a.strides()) {
-        if stride < 0 && len > 1 {
-            base -= stride.unsigned_abs() * (len - 1) * size_of::<i64>();
-        }
-    }
-    base
+    low_address(a.as_ptr() as usize, a.shape(), a.strides())
 }
 
 fn observe(env: &Env, steps: Vec<StepRecord>) -> Res<Observation> {
@@ -1058,5 +1114,29 @@ mod tests {
         assert_eq!(a.values, [0, 1, 2, 3, 4, 5]);
         assert_eq!(a.strides, [1, 2]);
         assert!(a.f_contiguous && !a.c_contiguous);
+    }
+
+    #[test]
+    fn chains_of_a_thousand_views_run_on_a_test_thread_stack() {
+        // Reads rebuild a view from its placement, writes replay the chain
+        // in a loop: neither recurses per op.
+        let mut reshapes = vec![serde_json::json!({"op": "array", "out": "v0", "shape": [2, 3]})];
+        let mut transposes = reshapes.clone();
+        for i in 1..1023 {
+            let shape = if i % 2 == 1 { [3, 2] } else { [2, 3] };
+            let (out, src) = (format!("v{i}"), format!("v{}", i - 1));
+            reshapes
+                .push(serde_json::json!({"op": "reshape", "out": out, "src": src, "shape": shape}));
+            transposes.push(serde_json::json!({"op": "transpose", "out": out, "src": src}));
+        }
+        transposes.push(serde_json::json!(
+            {"op": "assign", "dst": "v1022", "index": [0, 1], "value": {"scalar": -1}}));
+        let obs = run(serde_json::json!({"format": 1, "steps": reshapes}));
+        assert!(outcomes(&obs).iter().all(|o| o == "ok"));
+        assert_eq!(array(&obs, "v1022").values, [0, 1, 2, 3, 4, 5]);
+        let obs = run(serde_json::json!({"format": 1, "steps": transposes}));
+        assert_eq!(outcomes(&obs).last().map(String::as_str), Some("ok"));
+        // v1022 is an even number of transposes of v0: element [0, 1] is 1.
+        assert_eq!(array(&obs, "v0").values, [0, -1, 2, 3, 4, 5]);
     }
 }
