@@ -65,10 +65,6 @@ pub fn capabilities() -> Capabilities {
     }
 }
 
-/// Prefix of the [`BackendError`] message for a program ndarray cannot
-/// express (the protocol's `unsupported`; see README.md).
-pub const UNSUPPORTED: &str = "unsupported: ";
-
 /// The ndarray backend.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NdarrayBackend;
@@ -163,7 +159,16 @@ fn panic_class(step: &Step, message: &str) -> &'static str {
     if message.contains("broadcast") {
         return "ValueError";
     }
-    if message.contains("stride must not be zero") || message.contains("listed exactly once") {
+    // ndarray's own asserts drop their message in release builds, leaving
+    // the condition: both forms are matched.
+    if [
+        "stride must not be zero",
+        "step != 0",
+        "listed exactly once",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+    {
         return "ValueError";
     }
     match step {
@@ -980,16 +985,20 @@ impl Backend for NdarrayBackend {
         "ndarray"
     }
 
+    fn capabilities(&self) -> Capabilities {
+        capabilities()
+    }
+
     fn run(&self, program: &Program) -> Result<Observation, BackendError> {
         let fail = |message: String| BackendError {
             backend: "ndarray".into(),
             message,
         };
         if let Some(why) = capabilities().unsupported(program) {
-            return Err(fail(format!("{UNSUPPORTED}{why}")));
+            return Err(BackendError::unsupported(self.name(), &why));
         }
         run_program(program).map_err(|e| match e {
-            Fail::Unsupported(why) => fail(format!("{UNSUPPORTED}{why}")),
+            Fail::Unsupported(why) => BackendError::unsupported(self.name(), &why),
             Fail::Internal(m) => fail(format!("internal: {m}")),
             Fail::Class(_) | Fail::Skipped => {
                 fail("internal: a step outcome escaped its step".into())

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use viewcheck::compare::Level;
 use viewcheck::corpus::{self, Corpus, Status};
-use viewcheck_ndarray::{NdarrayBackend, UNSUPPORTED};
+use viewcheck_ndarray::NdarrayBackend;
 
 /// Each case's outcome: `pass`, `unsupported`, `error`, or `fail` with its
 /// differences, one per line.
@@ -26,10 +26,10 @@ fn outcomes() -> &'static BTreeMap<String, (String, String)> {
                         "fail".to_string(),
                         d.iter().map(|d| format!("{d}\n")).collect(),
                     ),
-                    Status::BackendError(e) if e.contains(&format!("failed: {UNSUPPORTED}")) => {
-                        ("unsupported".to_string(), e)
+                    Status::Unsupported(e) => ("unsupported".to_string(), e),
+                    Status::BackendError(e) | Status::Crash(e) | Status::Timeout(e) => {
+                        ("error".to_string(), e)
                     }
-                    Status::BackendError(e) => ("error".to_string(), e),
                     Status::Unrecorded => ("unrecorded".to_string(), String::new()),
                 };
                 (r.id, outcome)
