@@ -124,12 +124,15 @@ fn ndarray_slices_are_not_python_slices() {
 }
 
 #[test]
-fn ndarray_gives_axes_of_extent_at_most_one_stride_zero() {
+fn axes_of_extent_at_most_one_get_ndarrays_own_strides() {
     // The empty slice 7:3: NumPy keeps stride 1, `do_slice` sets 0.
     assert_differs("VC-0098", "arrays.b.strides[0]: expected 1 got 0");
-    // ...but `broadcast` keeps a source stride for a kept length-1 axis,
-    // where NumPy sets 0.
+    // `broadcast` keeps a source stride for a kept length-1 axis, where
+    // NumPy sets 0.
     assert_differs("VC-0236", "arrays.b.strides[0]: expected 0 got 1");
+    // `insert_axis` inserts stride 1; NumPy's expand_dims gives the front
+    // axis of a (6,) array stride 6.
+    assert_differs("VC-0220", "arrays.e.strides[0]: expected 6 got 1");
 }
 
 #[test]
