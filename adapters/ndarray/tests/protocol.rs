@@ -2,6 +2,7 @@
 //! programs as errors, format errors as observations, and `stop`.
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::Value as Json;
@@ -40,8 +41,40 @@ fn session(requests: &[&str]) -> (Vec<String>, std::process::ExitStatus) {
     (lines, status)
 }
 
+/// The harness's response schema (with the corpus schemas it refers to).
+fn response_schema() -> (boon::Schemas, boon::SchemaIndex) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut compiler = boon::Compiler::new();
+    compiler.set_default_draft(boon::Draft::V2020_12);
+    let mut response_id = String::new();
+    for file in [
+        "corpus/schema/program.schema.json",
+        "corpus/schema/observation.schema.json",
+        "protocol/schema/response.schema.json",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).expect("the schema is readable");
+        let doc: Json = serde_json::from_str(&text).expect("the schema is JSON");
+        let id = doc["$id"].as_str().expect("a schema $id").to_string();
+        compiler
+            .add_resource(&id, doc)
+            .expect("the schema is added");
+        response_id = id;
+    }
+    let mut schemas = boon::Schemas::new();
+    let index = compiler
+        .compile(&response_id, &mut schemas)
+        .expect("the response schema compiles");
+    (schemas, index)
+}
+
+/// Every response line, checked against the protocol's schema.
 fn json(line: &str) -> Json {
-    serde_json::from_str(line).expect("a JSON response")
+    let v: Json = serde_json::from_str(line).expect("a JSON response");
+    let (schemas, index) = response_schema();
+    if let Err(e) = schemas.validate(&v, index) {
+        panic!("the response {line} breaks the protocol schema: {e}");
+    }
+    v
 }
 
 const START: &str = r#"{"type":"start","protocol":1}"#;
@@ -51,6 +84,7 @@ const STOP: &str = r#"{"type":"stop"}"#;
 fn handshake_names_ndarray_and_its_capabilities() {
     let (lines, status) = session(&[START, STOP]);
     assert!(status.success());
+    json(&lines[0]);
     let Ok(Response::Started {
         protocol,
         implementation,
