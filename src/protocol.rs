@@ -474,6 +474,12 @@ fn run_one(backend: &dyn Backend, seq: u64, program: &str) -> Response {
         Err(e) => Observation::rejected(e.to_string()).to_line(),
         Ok(p) => match crate::compare::guarded_run(backend, &p) {
             Ok(o) => o.to_line(),
+            Err(e) if e.class() == "unsupported" => {
+                return Response::Unsupported {
+                    seq,
+                    reason: e.message[crate::backend::UNSUPPORTED.len()..].to_string(),
+                }
+            }
             Err(e) => {
                 return Response::Error {
                     seq,
