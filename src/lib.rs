@@ -12,5 +12,6 @@ pub mod inject;
 pub mod invariants;
 pub mod protocol;
 pub mod regress;
+pub mod report_html;
 pub mod shrink;
 pub mod supervise;

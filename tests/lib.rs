@@ -14,3 +14,4 @@ mod generate;
 mod invariants;
 mod protocol;
 mod reliability;
+mod report_html;

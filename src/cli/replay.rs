@@ -189,6 +189,10 @@ pub(crate) fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
             std::fs::write(&p, text)
                 .map_err(|e| Fatal::env(format!("cannot write {}: {e}", p.display())))
         };
+        write(
+            "report.html",
+            viewcheck::report_html::html_report(&header, &cases, &summaries),
+        )?;
         write("report.jsonl", cf::jsonl_report(header, &cases, &summaries))?;
         write(
             "rules.md",
