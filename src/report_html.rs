@@ -14,7 +14,7 @@
 //! implementation goes through [`escape`]: case details and implementation
 //! names are written by whoever implements the protocol.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde_json::Value as Json;
@@ -176,7 +176,8 @@ pub fn html_report(header: &Json, cases: &[CaseReport], rules: &[RuleSummary]) -
         "<p class=\"note legend\">In the buffer pictures, each row is an array on that owning buffer; \
          a numbered cell is an element it sees (the number is the position, in C order, of the first of its \
          elements at that address).<span style=\"background:#90caf9\"></span>seen \
-         <span style=\"background:#ef9a9a;outline:3px solid #e53935;outline-offset:-3px\"></span>differs from the other observation</p>"
+         <span style=\"background:#ef9a9a;outline:3px solid #e53935;outline-offset:-3px\"></span>differs from the other observation; \
+         an array's name is red when a difference names it or its picture differs.</p>"
     );
     let mut any = false;
     for c in cases.iter().filter(|c| has_section(c.status)) {
@@ -433,11 +434,19 @@ fn case_section(out: &mut String, c: &CaseReport) {
     let got = c.got.as_ref().map(Footprints::of);
     out.push_str("<h4>Buffers: which elements each array sees</h4><div class=\"pics\">\n");
     out.push_str("<div class=\"pic pic-expected\"><h4>NumPy (expected)</h4>\n");
-    expected.draw(out, got.as_ref());
+    // Without the implementation's observation the differences still name
+    // the arrays that went wrong: their rows are marked on NumPy's side.
+    let named: BTreeSet<&str> = c
+        .diffs
+        .iter()
+        .filter_map(|d| d.path.strip_prefix("arrays."))
+        .filter_map(|rest| rest.split(['.', '[']).next())
+        .collect();
+    expected.draw(out, got.as_ref(), &named);
     out.push_str("</div>\n<div class=\"pic pic-got\">");
     let _ = writeln!(out, "<h4>implementation (got)</h4>");
     match &got {
-        Some(g) => g.draw(out, Some(&expected)),
+        Some(g) => g.draw(out, Some(&expected), &named),
         None => out.push_str(
             "<p class=\"note\">The implementation's observation is not in the report, so only NumPy's side is drawn.</p>\n",
         ),
@@ -814,7 +823,7 @@ impl Footprints {
 
     /// One picture per owning buffer; cells and arrays that differ from
     /// `other` (the other side's observation) are highlighted.
-    fn draw(&self, out: &mut String, other: Option<&Footprints>) {
+    fn draw(&self, out: &mut String, other: Option<&Footprints>, named: &BTreeSet<&str>) {
         if let Some(why) = &self.none {
             let _ = writeln!(
                 out,
@@ -862,8 +871,13 @@ impl Footprints {
             if drawn == 0 {
                 out.push_str("<p class=\"note\">Its arrays are empty: they see no element.</p>\n");
             }
-            let row_flags: Vec<(bool, Option<String>)> =
-                fps.iter().map(|fp| row_difference(fp, other)).collect();
+            let row_flags: Vec<(bool, Option<String>)> = fps
+                .iter()
+                .map(|fp| {
+                    let (differs, why) = row_difference(fp, other);
+                    (differs || named.contains(fp.name.as_str()), why)
+                })
+                .collect();
             for start in (0..drawn).step_by(BAND) {
                 let end = (start + BAND).min(drawn);
                 out.push_str("<table class=\"buf\"><thead><tr><th class=\"n\"></th>");

@@ -299,3 +299,23 @@ fn passes_have_no_section_and_a_big_report_stays_small() {
     assert!(page.contains("op diagonal not supported"));
     assert!(page.len() < 3_000_000, "{} bytes", page.len());
 }
+
+#[test]
+fn without_the_implementations_observation_the_differences_mark_the_arrays() {
+    let mut case = transpose_with_wrong_stride();
+    case.got = None;
+    let page = html_report(&header(), &[case], &[]);
+    let expected = between(
+        &page,
+        "<div class=\"pic pic-expected\">",
+        "<div class=\"pic pic-got\">",
+    );
+    // `t` is named by `arrays.t.strides[1]`, `a` by no difference; the
+    // cells are not compared with anything.
+    assert!(
+        expected.contains("<tr class=\"d\" data-a=\"t\">"),
+        "{expected}"
+    );
+    assert!(expected.contains("<tr data-a=\"a\">"), "{expected}");
+    assert!(!expected.contains("class=\"o d\""), "{expected}");
+}
