@@ -110,7 +110,7 @@ fn handshake_names_ndarray_and_its_capabilities() {
 }
 
 #[test]
-fn programs_get_observations_unsupported_ones_an_error() {
+fn programs_get_observations_unsupported_ones_say_so() {
     let transpose = r#"{"type":"run","seq":1,"program":{"format":1,"steps":[{"op":"array","out":"a","shape":[2,3]},{"op":"transpose","out":"t","src":"a","axes":null}]}}"#;
     // ndarray's negative step reverses the selected range 1..4: [3, 2, 1],
     // where NumPy's 1::-1 is [1, 0].
@@ -150,11 +150,15 @@ fn programs_get_observations_unsupported_ones_an_error() {
     assert_eq!(rev["strides"], serde_json::json!([-1]));
     assert_eq!(rev["offset"], 3);
 
+    // What ndarray cannot express is the protocol's own `unsupported`.
     let r = json(&lines[3]);
-    assert_eq!(r["type"], "error");
+    assert_eq!(r["type"], "unsupported");
     assert_eq!(r["seq"], 3);
-    let message = r["message"].as_str().expect("a message");
-    assert!(message.starts_with("unsupported: "), "{message}");
+    let reason = r["reason"].as_str().expect("a reason");
+    assert!(
+        !reason.is_empty() && !reason.starts_with("unsupported"),
+        "{reason}"
+    );
 
     let r = json(&lines[4]);
     assert_eq!(r["type"], "result");
