@@ -4,7 +4,7 @@
 * ``Case`` and the case table (``case(...)``, ``area(...)``);
 * the id registry ``corpus/tools/ids.json`` (slug -> permanent id);
 * the canonical file layout (``format_case_file``), identical to
-  ``viewcheck::corpus::format_case_file`` in ``src/corpus.rs``;
+  ``viewcheck::corpus::format_case_file`` in ``src/corpus/layout.rs``;
 * the program-derived feature tags, identical to the program part of
   ``viewcheck::corpus::derived_features``.
 
@@ -224,7 +224,7 @@ def _add(c):
 
 
 # --------------------------------------------------------------------------
-# Feature tags derived from the program (mirror of src/corpus.rs)
+# Feature tags derived from the program (mirror of src/corpus/features.rs)
 
 _DEFAULT_ORDER = {"array": "C", "reshape": "C", "ravel": "C", "flatten": "C", "copy": "C", "asarray": "K"}
 
@@ -267,7 +267,7 @@ def program_features(c):
 
 
 # --------------------------------------------------------------------------
-# Canonical layout (mirror of format_case_file in src/corpus.rs)
+# Canonical layout (mirror of format_case_file in src/corpus/layout.rs)
 
 _KEYS = {
     "case": ["id", "description", "features", "numpy", "provenance", "program", "program_text", "expect"],
