@@ -21,27 +21,34 @@ use serde_json::Value as Json;
 
 use crate::conformance::{counts, CaseReport, CaseStatus, RuleSummary, STATUSES};
 
+mod numpy_code;
+mod pictures;
+
+pub use numpy_code::numpy_step;
+use numpy_code::*;
+pub use pictures::{footprint, Footprint, Footprints};
+
 /// Cells drawn per buffer: a page of ~100 failing cases stays in the low
 /// megabytes even when some arrays have 2^20 elements.
 pub const MAX_CELLS: usize = 512;
 
 /// Cells per band of a buffer picture, so that NumPy's picture and the
 /// implementation's fit side by side on an ordinary screen.
-const BAND: usize = 16;
+pub(crate) const BAND: usize = 16;
 
 /// Elements enumerated per array at most: the live-element budget of a
 /// program (2^22), so any valid observation is drawn.
-const MAX_ENUMERATED: u128 = 1 << 22;
+pub(crate) const MAX_ENUMERATED: u128 = 1 << 22;
 
 /// Characters of JSON (program, observation) shown per block; the full text
 /// is in `report.jsonl`.
-const MAX_JSON_CHARS: usize = 20_000;
+pub(crate) const MAX_JSON_CHARS: usize = 20_000;
 
 /// Characters per cell of the differences table.
-const MAX_DIFF_CHARS: usize = 2_000;
+pub(crate) const MAX_DIFF_CHARS: usize = 2_000;
 
 /// Rows of the differences table per case.
-const MAX_DIFF_ROWS: usize = 200;
+pub(crate) const MAX_DIFF_ROWS: usize = 200;
 
 /// `&`, `<`, `>`, `"` and `'` as entities: safe in text and in quoted
 /// attributes alike.
@@ -61,7 +68,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// `s` cut to `max` characters, saying how much was left out.
-fn clip(s: &str, max: usize) -> String {
+pub(crate) fn clip(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         None => s.to_string(),
         Some((at, _)) => format!(
@@ -74,7 +81,7 @@ fn clip(s: &str, max: usize) -> String {
 
 /// The anchor of a case's section (ids are `VC-` and digits, but the page
 /// must not break on an odd one).
-fn anchor(id: &str) -> String {
+pub(crate) fn anchor(id: &str) -> String {
     let safe: String = id
         .chars()
         .map(|c| {
@@ -90,7 +97,7 @@ fn anchor(id: &str) -> String {
 
 /// Whether a case gets a section of its own: everything an implementer has
 /// to look at (passes, unsupported and skipped cases do not).
-fn has_section(s: CaseStatus) -> bool {
+pub(crate) fn has_section(s: CaseStatus) -> bool {
     matches!(
         s,
         CaseStatus::Fail
@@ -102,11 +109,11 @@ fn has_section(s: CaseStatus) -> bool {
     )
 }
 
-fn status_badge(s: CaseStatus) -> String {
+pub(crate) fn status_badge(s: CaseStatus) -> String {
     format!("<span class=\"st st-{0}\">{0}</span>", s.as_str())
 }
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1400px;padding:1em 1.5em;color:#1d1d1f;background:#fff}
 h1{font-size:1.6em;margin:.2em 0}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 h3{margin:.2em 0}
@@ -191,7 +198,7 @@ pub fn html_report(header: &Json, cases: &[CaseReport], rules: &[RuleSummary]) -
     out
 }
 
-fn facts_name(implementation: &Json) -> String {
+pub(crate) fn facts_name(implementation: &Json) -> String {
     let s = |k: &str| implementation[k].as_str().unwrap_or("").to_string();
     let mut n = s("name");
     if n.is_empty() {
@@ -204,7 +211,7 @@ fn facts_name(implementation: &Json) -> String {
 }
 
 /// A JSON value for a facts table: strings bare, the rest as JSON.
-fn plain(v: &Json) -> String {
+pub(crate) fn plain(v: &Json) -> String {
     match v {
         Json::Null => "—".into(),
         Json::String(s) => s.clone(),
@@ -213,7 +220,7 @@ fn plain(v: &Json) -> String {
     }
 }
 
-fn header_facts(out: &mut String, header: &Json) {
+pub(crate) fn header_facts(out: &mut String, header: &Json) {
     let imp = &header["implementation"];
     let caps = &header["capabilities"];
     let mut rows: Vec<(&str, String)> = vec![
@@ -250,7 +257,7 @@ fn header_facts(out: &mut String, header: &Json) {
     out.push_str("</table>\n");
 }
 
-fn status_counts(out: &mut String, cases: &[CaseReport]) {
+pub(crate) fn status_counts(out: &mut String, cases: &[CaseReport]) {
     let c = counts(cases);
     let _ = write!(
         out,
@@ -269,7 +276,7 @@ fn status_counts(out: &mut String, cases: &[CaseReport]) {
     out.push_str("</p>\n");
 }
 
-fn rule_table(out: &mut String, cases: &[CaseReport], rules: &[RuleSummary]) {
+pub(crate) fn rule_table(out: &mut String, cases: &[CaseReport], rules: &[RuleSummary]) {
     let count = |v: &str| rules.iter().filter(|s| s.verdict == v).count();
     let _ = writeln!(
         out,
@@ -328,11 +335,11 @@ fn rule_table(out: &mut String, cases: &[CaseReport], rules: &[RuleSummary]) {
     out.push_str("</tbody></table>\n");
 }
 
-fn first_line(s: &str) -> &str {
+pub(crate) fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-fn case_index(out: &mut String, cases: &[CaseReport]) {
+pub(crate) fn case_index(out: &mut String, cases: &[CaseReport]) {
     let shown: Vec<&CaseReport> = cases.iter().filter(|c| has_section(c.status)).collect();
     if !shown.is_empty() {
         let _ = writeln!(
@@ -376,7 +383,7 @@ fn case_index(out: &mut String, cases: &[CaseReport]) {
     }
 }
 
-fn case_section(out: &mut String, c: &CaseReport) {
+pub(crate) fn case_section(out: &mut String, c: &CaseReport) {
     let _ = writeln!(
         out,
         "<section class=\"case s-{st}\" id=\"{}\"><h3>{} {} <span class=\"note\">area {}</span></h3>",
@@ -469,500 +476,6 @@ fn case_section(out: &mut String, c: &CaseReport) {
 }
 
 // ---------------------------------------------------------------- NumPy code
-
-/// A JSON value as Python source (`null` is `None`, booleans are `True`).
-fn py(v: &Json) -> String {
-    match v {
-        Json::Null => "None".into(),
-        Json::Bool(true) => "True".into(),
-        Json::Bool(false) => "False".into(),
-        Json::String(s) => format!("{s:?}"),
-        Json::Array(a) => format!("[{}]", a.iter().map(py).collect::<Vec<_>>().join(", ")),
-        other => other.to_string(),
-    }
-}
-
-/// A list as a Python tuple (shapes, axes).
-fn tuple(v: &Json) -> String {
-    match v.as_array() {
-        Some(a) if a.len() == 1 => format!("({},)", py(&a[0])),
-        Some(a) => format!("({})", a.iter().map(py).collect::<Vec<_>>().join(", ")),
-        None => py(v),
-    }
-}
-
-fn index_item(item: &Json) -> String {
-    match item {
-        Json::String(s) if s == "newaxis" => "np.newaxis".into(),
-        Json::String(s) if s == "ellipsis" => "...".into(),
-        Json::Object(o) if o.contains_key("slice") => {
-            let parts = o["slice"].as_array().cloned().unwrap_or_default();
-            let part = |i: usize| match parts.get(i) {
-                Some(Json::Null) | None => String::new(),
-                Some(v) => py(v),
-            };
-            let (start, stop, step) = (part(0), part(1), part(2));
-            if step.is_empty() {
-                format!("{start}:{stop}")
-            } else {
-                format!("{start}:{stop}:{step}")
-            }
-        }
-        Json::Object(o) if o.contains_key("array") => {
-            format!("np.array({}, dtype=np.intp)", py(&o["array"]))
-        }
-        Json::Object(o) if o.contains_key("mask") => {
-            format!("np.array({}, dtype=bool)", py(&o["mask"]))
-        }
-        other => py(other),
-    }
-}
-
-fn subscript(index: &Json) -> String {
-    match index.as_array() {
-        Some(items) if items.is_empty() => "()".into(),
-        Some(items) => items.iter().map(index_item).collect::<Vec<_>>().join(", "),
-        None => py(index),
-    }
-}
-
-fn value(v: &Json) -> String {
-    if let Some(s) = v.get("scalar") {
-        py(s)
-    } else if let Some(n) = v.get("var").and_then(Json::as_str) {
-        n.to_string()
-    } else {
-        py(v)
-    }
-}
-
-/// One step in NumPy terms (docs/FORMAT.md, the table of ops); an op this
-/// page does not know is shown as its JSON.
-pub fn numpy_step(step: &Json) -> String {
-    let f = |k: &str| step.get(k);
-    let s = |k: &str| f(k).and_then(Json::as_str).unwrap_or("?").to_string();
-    let opt = |k: &str, default: &str| match f(k) {
-        Some(Json::String(v)) => format!("{v:?}"),
-        Some(Json::Null) => "None".into(),
-        Some(v) => py(v),
-        None => default.to_string(),
-    };
-    let out = s("out");
-    let src = s("src");
-    match f("op").and_then(Json::as_str).unwrap_or("") {
-        "array" => {
-            let shape = f("shape").cloned().unwrap_or(Json::Null);
-            let n: i64 = shape
-                .as_array()
-                .map(|a| a.iter().filter_map(Json::as_i64).product())
-                .unwrap_or(0);
-            let order = match f("order").and_then(Json::as_str) {
-                Some("F") => ".copy(order=\"F\")",
-                _ => "",
-            };
-            format!(
-                "{out} = np.arange({n}, dtype=np.int64).reshape({}){order}",
-                tuple(&shape)
-            )
-        }
-        "index" => format!(
-            "{out} = {src}[{}]",
-            subscript(f("index").unwrap_or(&Json::Null))
-        ),
-        "transpose" => format!(
-            "{out} = np.transpose({src}, {})",
-            match f("axes") {
-                None | Some(Json::Null) => "None".into(),
-                Some(a) => tuple(a),
-            }
-        ),
-        "swapaxes" => format!(
-            "{out} = np.swapaxes({src}, {}, {})",
-            opt("axis1", "?"),
-            opt("axis2", "?")
-        ),
-        "moveaxis" => format!(
-            "{out} = np.moveaxis({src}, {}, {})",
-            opt("source", "?"),
-            opt("destination", "?")
-        ),
-        "reshape" => format!(
-            "{out} = np.reshape({src}, {}, order={}, copy={})",
-            tuple(f("shape").unwrap_or(&Json::Null)),
-            opt("order", "\"C\""),
-            opt("copy", "None")
-        ),
-        "ravel" => format!("{out} = np.ravel({src}, order={})", opt("order", "\"C\"")),
-        "flatten" => format!("{out} = {src}.flatten(order={})", opt("order", "\"C\"")),
-        "squeeze" => format!(
-            "{out} = np.squeeze({src}, axis={})",
-            match f("axis") {
-                None | Some(Json::Null) => "None".into(),
-                Some(a) => tuple(a),
-            }
-        ),
-        "expand_dims" => format!(
-            "{out} = np.expand_dims({src}, {})",
-            tuple(f("axis").unwrap_or(&Json::Null))
-        ),
-        "broadcast_to" => format!(
-            "{out} = np.broadcast_to({src}, {})",
-            tuple(f("shape").unwrap_or(&Json::Null))
-        ),
-        "diagonal" => format!(
-            "{out} = np.diagonal({src}, {}, {}, {})",
-            opt("offset", "0"),
-            opt("axis1", "0"),
-            opt("axis2", "1")
-        ),
-        "copy" => format!("{out} = {src}.copy(order={})", opt("order", "\"C\"")),
-        "asarray" => format!("{out} = np.asarray({src}, order={})", opt("order", "\"K\"")),
-        "assign" => format!(
-            "{}[{}] = {}",
-            s("dst"),
-            subscript(f("index").unwrap_or(&Json::Null)),
-            value(f("value").unwrap_or(&Json::Null))
-        ),
-        "add_assign" => format!(
-            "{}[{}] += {}",
-            s("dst"),
-            subscript(f("index").unwrap_or(&Json::Null)),
-            value(f("value").unwrap_or(&Json::Null))
-        ),
-        _ => step.to_string(),
-    }
-}
-
-/// A step record in a few words (`ok`, `IndexError`, `skipped`).
-fn outcome(record: &Json) -> String {
-    if let Some(e) = record.get("error") {
-        plain(e)
-    } else if record.get("skipped").is_some() {
-        "skipped".into()
-    } else if let Some(w) = record.get("warning") {
-        format!("ok, {}", plain(w))
-    } else if record.get("ok").is_some() {
-        "ok".into()
-    } else {
-        record.to_string()
-    }
-}
-
-/// The program as NumPy code, each step annotated with NumPy's outcome and,
-/// where it differs, the implementation's.
-fn numpy_program(program: &Json, expected: Option<&Vec<Json>>, got: Option<&Vec<Json>>) -> String {
-    let Some(steps) = program.get("steps").and_then(Json::as_array) else {
-        return format!("(no steps) {program}");
-    };
-    let mut lines = vec!["import numpy as np".to_string()];
-    for (i, step) in steps.iter().enumerate() {
-        let code = numpy_step(step);
-        let e = expected.and_then(|s| s.get(i)).map(outcome);
-        let g = got.and_then(|s| s.get(i)).map(outcome);
-        let mut note = match &e {
-            Some(e) => format!("NumPy: {e}"),
-            None => String::new(),
-        };
-        if let Some(g) = &g {
-            if Some(g) != e.as_ref() {
-                note = format!("{note}; got: {g}  <-- differs");
-            }
-        }
-        lines.push(format!("{code:<48}  # [{i}] {note}"));
-    }
-    lines.join("\n")
-}
-
-// ------------------------------------------------------------ buffer pictures
-
-/// What one array of an observation sees of its owning buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Footprint {
-    /// The array's name.
-    pub name: String,
-    /// Its owning buffer's number.
-    pub buffer: i64,
-    /// Address → position in C order of the first of its elements there,
-    /// for the addresses below [`MAX_CELLS`].
-    pub cells: BTreeMap<i64, u64>,
-    /// 1 + the largest address it reaches (0 for an empty array).
-    pub size: i64,
-    /// Set when it reaches below address 0 (an impossible observation,
-    /// worth saying).
-    pub below_zero: Option<i64>,
-}
-
-/// Why an array of an observation cannot be drawn, or its footprint.
-type Drawn = Result<Footprint, String>;
-
-/// The footprints of an observation's arrays, in the order of its `arrays`.
-pub struct Footprints {
-    arrays: Vec<(String, Drawn)>,
-    /// Why nothing at all can be drawn (a rejected program, a backend error).
-    none: Option<String>,
-}
-
-fn ints(v: Option<&Json>) -> Option<Vec<i64>> {
-    v?.as_array()?.iter().map(Json::as_i64).collect()
-}
-
-/// The footprint of one array description of format 1 (shape, strides and
-/// offset in elements, the owning buffer's number).
-pub fn footprint(name: &str, array: &Json) -> Drawn {
-    let shape = ints(array.get("shape")).ok_or("no shape observed")?;
-    let mut missing = Vec::new();
-    let strides = ints(array.get("strides"));
-    let offset = array.get("offset").and_then(Json::as_i64);
-    let buffer = array.get("buffer").and_then(Json::as_i64);
-    if strides.is_none() {
-        missing.push("strides");
-    }
-    if offset.is_none() {
-        missing.push("offset");
-    }
-    if buffer.is_none() {
-        missing.push("buffer");
-    }
-    let (Some(strides), Some(offset), Some(buffer)) = (strides, offset, buffer) else {
-        return Err(format!(
-            "{} not observed, so it cannot be placed on a buffer",
-            missing.join(", ")
-        ));
-    };
-    if strides.len() != shape.len() {
-        return Err(format!(
-            "{} strides for {} axes",
-            strides.len(),
-            shape.len()
-        ));
-    }
-    let mut fp = Footprint {
-        name: name.to_string(),
-        buffer,
-        cells: BTreeMap::new(),
-        size: 0,
-        below_zero: None,
-    };
-    if shape.iter().any(|&n| n <= 0) {
-        return Ok(fp);
-    }
-    let count: u128 = shape.iter().map(|&n| n as u128).product();
-    // Bounds first, from the extremes of each axis, so that the size is
-    // known even for an array too big to enumerate.
-    let (mut lo, mut hi) = (offset as i128, offset as i128);
-    for (&n, &s) in shape.iter().zip(&strides) {
-        let reach = (n as i128 - 1) * s as i128;
-        if reach > 0 {
-            hi += reach;
-        } else {
-            lo += reach;
-        }
-    }
-    fp.size = (hi + 1).clamp(0, i64::MAX as i128) as i64;
-    if lo < 0 {
-        fp.below_zero = Some(lo.max(i64::MIN as i128) as i64);
-    }
-    if count > MAX_ENUMERATED {
-        return Err(format!(
-            "{count} elements, too many to enumerate (the drawing stops at {MAX_ENUMERATED})"
-        ));
-    }
-    // An odometer over the C-order positions; the address moves by one
-    // stride per step, so the walk costs one addition per element.
-    let nd = shape.len();
-    let mut idx = vec![0i64; nd];
-    let mut addr = offset as i128;
-    for pos in 0..count as u64 {
-        if (0..MAX_CELLS as i128).contains(&addr) {
-            fp.cells.entry(addr as i64).or_insert(pos);
-        }
-        for k in (0..nd).rev() {
-            idx[k] += 1;
-            addr += strides[k] as i128;
-            if idx[k] < shape[k] {
-                break;
-            }
-            addr -= strides[k] as i128 * shape[k] as i128;
-            idx[k] = 0;
-        }
-    }
-    Ok(fp)
-}
-
-impl Footprints {
-    /// The footprints of every array of an observation (scalars have none).
-    pub fn of(obs: &Json) -> Footprints {
-        let none = if let Some(e) = obs.get("format_error") {
-            Some(format!("the program was rejected: {}", plain(e)))
-        } else if let Some(e) = obs.get("backend_error") {
-            Some(format!("the backend failed: {}", plain(e)))
-        } else if obs.get("arrays").and_then(Json::as_object).is_none() {
-            Some("the observation has no arrays".into())
-        } else {
-            None
-        };
-        let mut arrays = Vec::new();
-        if let Some(map) = obs.get("arrays").and_then(Json::as_object) {
-            for (name, a) in map {
-                if a.get("scalar").is_some() {
-                    continue;
-                }
-                arrays.push((name.clone(), footprint(name, a)));
-            }
-        }
-        Footprints { arrays, none }
-    }
-
-    /// The footprint of `name`, if it could be drawn.
-    pub fn get(&self, name: &str) -> Option<&Footprint> {
-        self.arrays
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, d)| d.as_ref().ok())
-    }
-
-    /// One picture per owning buffer; cells and arrays that differ from
-    /// `other` (the other side's observation) are highlighted.
-    fn draw(&self, out: &mut String, other: Option<&Footprints>, named: &BTreeSet<&str>) {
-        if let Some(why) = &self.none {
-            let _ = writeln!(
-                out,
-                "<p class=\"note\">Nothing to draw: {}</p>",
-                escape(why)
-            );
-            return;
-        }
-        // Against an observation with nothing to draw every cell would
-        // differ: that says nothing the note on the other side does not.
-        let other = other.filter(|o| o.none.is_none());
-        let mut buffers: BTreeMap<i64, Vec<&Footprint>> = BTreeMap::new();
-        for (_, d) in &self.arrays {
-            if let Ok(fp) = d {
-                buffers.entry(fp.buffer).or_default().push(fp);
-            }
-        }
-        if self.arrays.is_empty() {
-            out.push_str("<p class=\"note\">No arrays (only scalars, or nothing bound).</p>\n");
-        }
-        for (buffer, fps) in &buffers {
-            let size = fps.iter().map(|f| f.size).max().unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "<div class=\"buffer\" data-buffer=\"{buffer}\"><b>buffer {buffer}</b> <span class=\"note\">{size} element(s) reached by {}</span>",
-                escape(&fps.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "))
-            );
-            for fp in fps {
-                if let Some(lo) = fp.below_zero {
-                    let _ = writeln!(
-                        out,
-                        "<p class=\"note warn\">{} reaches address {lo}, before the start of its buffer: those elements cannot be drawn.</p>",
-                        escape(&fp.name)
-                    );
-                }
-            }
-            let drawn = (size.max(0) as usize).min(MAX_CELLS);
-            if size as u128 > MAX_CELLS as u128 {
-                let _ = writeln!(
-                    out,
-                    "<p class=\"note\">Only addresses 0 to {} of {size} are drawn.</p>",
-                    MAX_CELLS - 1
-                );
-            }
-            if drawn == 0 {
-                out.push_str("<p class=\"note\">Its arrays are empty: they see no element.</p>\n");
-            }
-            let row_flags: Vec<(bool, Option<String>)> = fps
-                .iter()
-                .map(|fp| {
-                    let (differs, why) = row_difference(fp, other);
-                    (differs || named.contains(fp.name.as_str()), why)
-                })
-                .collect();
-            for start in (0..drawn).step_by(BAND) {
-                let end = (start + BAND).min(drawn);
-                out.push_str("<table class=\"buf\"><thead><tr><th class=\"n\"></th>");
-                for a in start..end {
-                    let _ = write!(out, "<th>{a}</th>");
-                }
-                out.push_str("</tr></thead><tbody>\n");
-                for (fp, (row_differs, _)) in fps.iter().zip(&row_flags) {
-                    let theirs = other
-                        .and_then(|o| o.get(&fp.name))
-                        .filter(|t| t.buffer == fp.buffer);
-                    let _ = write!(
-                        out,
-                        "<tr{} data-a=\"{}\"><th class=\"n\">{}</th>",
-                        if *row_differs { " class=\"d\"" } else { "" },
-                        escape(&fp.name),
-                        escape(&fp.name)
-                    );
-                    for a in start..end {
-                        let mine = fp.cells.get(&(a as i64));
-                        let differs = other.is_some()
-                            && match theirs {
-                                Some(t) => t.cells.get(&(a as i64)) != mine,
-                                None => mine.is_some(),
-                            };
-                        match (mine, differs) {
-                            (Some(p), false) => {
-                                let _ = write!(out, "<td class=\"o\">{p}</td>");
-                            }
-                            (Some(p), true) => {
-                                let _ = write!(out, "<td class=\"o d\">{p}</td>");
-                            }
-                            (None, true) => out.push_str("<td class=\"d\"></td>"),
-                            (None, false) => out.push_str("<td></td>"),
-                        }
-                    }
-                    out.push_str("</tr>\n");
-                }
-                out.push_str("</tbody></table>\n");
-            }
-            for (fp, (_, why)) in fps.iter().zip(&row_flags) {
-                if let Some(why) = why {
-                    let _ = writeln!(
-                        out,
-                        "<p class=\"note warn\">{}: {}</p>",
-                        escape(&fp.name),
-                        escape(why)
-                    );
-                }
-            }
-            out.push_str("</div>\n");
-        }
-        for (name, d) in &self.arrays {
-            if let Err(why) = d {
-                let _ = writeln!(
-                    out,
-                    "<p class=\"note\">{} is not drawn: {}.</p>",
-                    escape(name),
-                    escape(why)
-                );
-            }
-        }
-    }
-}
-
-/// Whether `fp`'s row differs from the same array in `other`, and how, in
-/// words (a different buffer or a missing array is not visible cell by
-/// cell).
-fn row_difference(fp: &Footprint, other: Option<&Footprints>) -> (bool, Option<String>) {
-    let Some(other) = other else {
-        return (false, None);
-    };
-    match other.arrays.iter().find(|(n, _)| *n == fp.name) {
-        None => (true, Some("not an array in the other observation".into())),
-        Some((_, Err(why))) => (
-            true,
-            Some(format!("not drawn in the other observation ({why})")),
-        ),
-        Some((_, Ok(t))) if t.buffer != fp.buffer => (
-            true,
-            Some(format!("on buffer {} in the other observation", t.buffer)),
-        ),
-        Some((_, Ok(t))) => (t.cells != fp.cells || t.size != fp.size, None),
-    }
-}
 
 #[cfg(test)]
 mod tests {
