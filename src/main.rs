@@ -127,6 +127,13 @@ enum Command {
         /// to the ops and index kinds it declares.
         #[arg(long = "impl", value_name = "SPEC", value_parser = parse_impl)]
         implementation: Option<ImplSpec>,
+        /// Run only shard I of N (1-based): the cases c with c % N == I - 1,
+        /// so that N machines (a CI matrix) share one campaign.
+        #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+        shard: Option<(u64, u64)>,
+        /// Start no new case after this much time (`90s`, `10m`, `2h`, `1h30m`).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        time: Option<Duration>,
     },
     /// Run every program in FILE (JSON Lines or one JSON document) on both
     /// backends and print their differences (exit 1 if any differ).
@@ -344,6 +351,8 @@ fn main() -> ExitCode {
             timeout,
             in_process,
             implementation,
+            shard,
+            time,
         } => {
             generator_config(max_steps, max_ndim, max_extent, invalid_rate).and_then(|generator| {
                 cli::check::check(
@@ -360,6 +369,8 @@ fn main() -> ExitCode {
                             Some(ImplSpec::Numpy) => Some(own_worker_line("numpy")),
                             Some(ImplSpec::Cmd(line)) => Some(line),
                         },
+                        shard: shard.unwrap_or((0, 1)),
+                        time,
                     },
                     quiet,
                     in_process,

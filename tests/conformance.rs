@@ -150,3 +150,52 @@ fn expectations_mark_xpass_skip_and_stale_entries() {
     assert!(text(&o).contains("line 1"), "{}", text(&o));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[cfg(feature = "oracle")]
+#[test]
+fn verify_says_what_it_checked_and_fails_when_it_checked_nothing() {
+    let o = viewcheck(&["verify"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains(" checked, 0 skipped"), "{out}");
+    // A corpus whose answers are all recorded for another NumPy.
+    let dir = scratch("verify-none");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        let o = Command::new("cp")
+            .arg("-r")
+            .arg(from)
+            .arg(to)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+    };
+    copy(&src, &dir.join("corpus"));
+    let case = dir.join("corpus/cases/reshape");
+    for f in std::fs::read_dir(&case).unwrap().flatten() {
+        let text = std::fs::read_to_string(f.path()).unwrap();
+        std::fs::write(f.path(), text.replace(">=2.4.6,<2.5", ">=9.0")).unwrap();
+    }
+    let o = viewcheck(&["verify", "--corpus", dir.join("corpus").to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(!out.contains(" 0 skipped"), "{out}");
+    // Every area excluded: nothing checked is a failure.
+    for area in std::fs::read_dir(dir.join("corpus/cases"))
+        .unwrap()
+        .flatten()
+    {
+        for f in std::fs::read_dir(area.path()).unwrap().flatten() {
+            let text = std::fs::read_to_string(f.path()).unwrap();
+            std::fs::write(f.path(), text.replace(">=2.4.6,<2.5", ">=9.0")).unwrap();
+        }
+    }
+    let o = viewcheck(&["verify", "--corpus", dir.join("corpus").to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(": 0 checked,") && out.contains("nothing was checked"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -228,3 +228,57 @@ fn an_unwritable_failures_dir_is_reported_with_status_3() {
     assert!(out.contains("NOT all written"), "{out}");
     std::fs::remove_file(&file).unwrap();
 }
+
+#[cfg(feature = "oracle")]
+#[test]
+fn shards_are_disjoint_and_time_limits_stop_the_campaign() {
+    let dir = temp_dir("shard");
+    let o = run(
+        viewcheck()
+            .args([
+                "check",
+                "--cases",
+                "90",
+                "--shard",
+                "2/3",
+                "--max-failures",
+                "0",
+            ])
+            .args(["--timeout", "5", "-q"])
+            .arg("--failures-dir")
+            .arg(&dir)
+            .env("VIEWCHECK_INJECT_FAULT", "abort:strided:4"),
+        "",
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("cases:        30 run of 30"), "{out}");
+    let cases: Vec<u64> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("== failure "))
+        .filter_map(|l| l.split(": case ").nth(1))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert!(!cases.is_empty(), "{out}");
+    assert!(cases.iter().all(|c| c % 3 == 1), "{cases:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let t = Instant::now();
+    let o = run(
+        viewcheck().args(["check", "--cases", "100000000", "--time", "2s", "-q"]),
+        "",
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("(stopped after --time 2 s)"), "{out}");
+    assert!(t.elapsed() < Duration::from_secs(60), "{out}");
+    for bad in [
+        &["--shard", "0/3"][..],
+        &["--shard", "4/3"],
+        &["--time", "5x"],
+    ] {
+        let o = run(viewcheck().arg("check").args(bad), "");
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", text(&o));
+    }
+}

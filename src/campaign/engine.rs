@@ -445,10 +445,15 @@ impl Tally {
     pub fn progress(&self) -> Progress {
         Progress {
             done: self.report.cases_run,
-            cases: self.report.config.cases,
+            cases: self.report.config.planned(),
             failures: self.report.failures.len(),
             elapsed: self.started.elapsed(),
         }
+    }
+
+    /// Wall time since the tally started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
     }
 
     /// The program of the case in flight, if it was generated.

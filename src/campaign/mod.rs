@@ -53,6 +53,11 @@ pub struct Config {
     pub max_failures: usize,
     /// Where to write reproducers; `None` writes none.
     pub failures_dir: Option<PathBuf>,
+    /// This campaign's part of the cases: `(i, n)` runs the cases `c` with
+    /// `c % n == i` (0-based), so that `n` machines share one campaign.
+    pub shard: (u64, u64),
+    /// Stop starting new cases after this much wall time.
+    pub time: Option<Duration>,
     /// The implementation under test in place of the strided crate: a
     /// command line speaking docs/PROTOCOL.md (run with `sh -c`).
     pub implementation: Option<String>,
@@ -61,6 +66,18 @@ pub struct Config {
     /// Time limit of one program on one backend (and of one step of
     /// shrinking) when the campaign runs in worker processes.
     pub timeout: Duration,
+}
+
+impl Config {
+    /// How many cases this campaign (its shard) is to run.
+    pub fn planned(&self) -> u64 {
+        let (i, n) = (self.shard.0, self.shard.1.max(1));
+        if self.cases <= i {
+            0
+        } else {
+            (self.cases - i).div_ceil(n)
+        }
+    }
 }
 
 impl Default for Config {
@@ -72,6 +89,8 @@ impl Default for Config {
             max_failures: 10,
             failures_dir: Some(PathBuf::from(DEFAULT_FAILURES_DIR)),
             implementation: None,
+            shard: (0, 1),
+            time: None,
             generator: crate::generate::GenConfig::default(),
             timeout: crate::protocol::DEFAULT_TIMEOUT,
         }
@@ -266,6 +285,8 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// Whether `max_failures` stopped the campaign early.
     pub stopped_early: bool,
+    /// Whether `time` ran out before every case ran.
+    pub out_of_time: bool,
     /// The signal (SIGINT 2, SIGTERM 15) that interrupted the campaign.
     pub interrupted: Option<i32>,
     /// How many times a worker process was replaced after a crash or hang.
@@ -305,6 +326,7 @@ impl Report {
             cases_run: 0,
             failures: Vec::new(),
             stopped_early: false,
+            out_of_time: false,
             interrupted: None,
             restarts: 0,
             unsupported: 0,

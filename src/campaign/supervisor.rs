@@ -63,7 +63,9 @@ pub fn run_supervised(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, StartError> {
     let mut tally = Tally::new(config, "numpy", "strided");
-    let mut next = 0u64;
+    // A shard runs cases `shard, shard + shards, ...` (0-based).
+    let (offset, stride) = (config.shard.0, config.shard.1.max(1));
+    let mut next = offset;
     let mut careful_until = 0u64;
     let mut suspect: Option<Suspect> = None;
     let mut started_once = false;
@@ -81,7 +83,7 @@ pub fn run_supervised(
             level: config.level,
             first: next,
             end: config.cases,
-            stride: 1,
+            stride,
             careful_until,
             implementation: config.implementation.clone(),
             generator: config.generator.clone(),
@@ -146,8 +148,8 @@ pub fn run_supervised(
                                 phase = (in_flight < careful_until).then_some(Phase::Shrink);
                             }
                             Event::Batch(b) => {
-                                in_flight = b.through + 1;
-                                next = b.through + 1;
+                                in_flight = b.through + stride;
+                                next = b.through + stride;
                                 phase = (in_flight < careful_until).then_some(Phase::Generate);
                             }
                             Event::Alive { .. } | Event::Done { .. } => {}
@@ -168,6 +170,13 @@ pub fn run_supervised(
                                 }
                             }
                             progress(tally.progress());
+                            if config.time.is_some_and(|t| tally.elapsed() >= t) {
+                                worker.kill();
+                                if next < config.cases {
+                                    tally.report.out_of_time = true;
+                                }
+                                break 'workers;
+                            }
                             if tally.full() {
                                 worker.kill();
                                 if next < config.cases {
@@ -207,13 +216,13 @@ pub fn run_supervised(
                         vec![fault_diff(&format!("{what}: {fault}"))],
                     );
                     suspect = None;
-                    next = in_flight + 1;
+                    next = in_flight + stride;
                     careful_until = 0;
                 }
                 None => {
                     // Not pinned yet: rerun the unreported cases carefully.
                     suspect = Some(Suspect { fault, first: next });
-                    careful_until = next + CAREFUL_WINDOW;
+                    careful_until = next + CAREFUL_WINDOW * stride;
                 }
             }
             progress(tally.progress());

@@ -21,8 +21,18 @@ pub(crate) fn check(config: Config, quiet: bool, in_process: bool) -> Result<u8,
         startup = started.elapsed();
         oracle = description.to_string();
         out!(
-            "viewcheck check: {} cases, seed {}, level {}, {got} vs numpy ({description})",
-            config.cases,
+            "viewcheck check: {} cases{}, seed {}, level {}, {got} vs numpy ({description})",
+            config.planned(),
+            if config.shard.1 > 1 {
+                format!(
+                    " (shard {}/{} of {})",
+                    config.shard.0 + 1,
+                    config.shard.1,
+                    config.cases
+                )
+            } else {
+                String::new()
+            },
             config.seed,
             config.level,
         );
@@ -75,7 +85,7 @@ pub(crate) fn print_report(r: &Report, startup: Duration, oracle: &str, quiet: b
     out!(
         "cases:        {} run of {}{}",
         r.cases_run,
-        r.config.cases,
+        r.config.planned(),
         if let Some(sig) = r.interrupted {
             format!(
                 " (interrupted by {})",
@@ -83,6 +93,11 @@ pub(crate) fn print_report(r: &Report, startup: Duration, oracle: &str, quiet: b
             )
         } else if r.stopped_early {
             format!(" (stopped after --max-failures {})", r.config.max_failures)
+        } else if r.out_of_time {
+            format!(
+                " (stopped after --time {})",
+                viewcheck::supervise::human_duration(r.config.time.unwrap_or_default())
+            )
         } else {
             String::new()
         }
