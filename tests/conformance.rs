@@ -199,3 +199,31 @@ fn verify_says_what_it_checked_and_fails_when_it_checked_nothing() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[cfg(feature = "oracle")]
+#[test]
+fn a_campaign_on_a_crashing_and_hanging_implementation_runs_to_the_end() {
+    let dir = scratch("flaky-check");
+    let o = viewcheck(&[
+        "check",
+        "--cases",
+        "400",
+        "--timeout",
+        "4",
+        "--max-failures",
+        "0",
+        "-q",
+        "--impl",
+        &flaky(),
+        "--failures-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("cases:        400 run of 400"), "{out}");
+    assert!(out.contains("crash (viewcheck-arrays)"), "{out}");
+    assert!(out.contains("timeout (viewcheck-arrays)"), "{out}");
+    // Only crashes and timeouts: the implementation is the strided crate.
+    assert!(out.contains(" 0 divergence(s)"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -230,6 +230,22 @@ impl CaseRunner<'_> {
             let t = Instant::now();
             let mut f = Failure::new(seed, case, kind.clone(), program.clone(), diffs);
             emit(Event::Found(Box::new(f.clone())));
+            if matches!(
+                kind,
+                FailureKind::Crash { .. } | FailureKind::Timeout { .. }
+            ) {
+                // Every candidate would crash or hang the implementation
+                // again (a restart or a whole time limit each): the finding
+                // keeps its generated program.
+                emit(Event::Failed(Box::new(f)));
+                emit(Event::Done {
+                    case,
+                    unsupported,
+                    outcomes,
+                    times,
+                });
+                return;
+            }
             let (expected, got) = (self.expected, self.got);
             let mut last = Instant::now();
             let mut best_len = program.steps.len();

@@ -86,6 +86,10 @@ pub fn run_supervised(
             stride,
             careful_until,
             implementation: config.implementation.clone(),
+            // A little less than the supervisor's own limit, so that a hang
+            // of the implementation is the worker's finding (and the worker
+            // goes on), not a timeout of the worker.
+            impl_timeout_ms: (config.timeout.as_millis() as u64).saturating_mul(3) / 4,
             generator: config.generator.clone(),
         };
         let mut worker = match start_worker(command, &job, !started_once) {
@@ -209,7 +213,8 @@ pub fn run_supervised(
             tally.report.restarts += 1;
             match phase {
                 Some(phase) => {
-                    let (kind, what) = culprit(phase, &fault);
+                    let got = tally.report.got_name.clone();
+                    let (kind, what) = culprit(phase, &fault, &got);
                     tally.fault(
                         in_flight,
                         kind,
@@ -253,7 +258,7 @@ fn unpinned(tally: &mut Tally, s: Suspect, through: u64) {
 
 /// The kind of finding a fault is, and the words for it, given what the
 /// case was doing.
-fn culprit(phase: Phase, fault: &Fault) -> (FailureKind, &'static str) {
+fn culprit(phase: Phase, fault: &Fault, got: &str) -> (FailureKind, &'static str) {
     let timeout = matches!(fault, Fault::Timeout { .. });
     let on = |backend: &str| {
         let backend = backend.to_string();
@@ -270,8 +275,8 @@ fn culprit(phase: Phase, fault: &Fault) -> (FailureKind, &'static str) {
         ),
         Phase::Expected => (on("numpy"), "the worker failed while NumPy ran the program"),
         Phase::Got => (
-            on("strided"),
-            "the worker failed while the strided crate ran the program",
+            on(got),
+            "the worker failed while the implementation under test ran the program",
         ),
         Phase::Shrink => (on("numpy"), "the worker failed while shrinking"),
     }
@@ -318,17 +323,6 @@ fn start_worker(
     }
 }
 
-/// The time limit a campaign worker gives the implementation under test:
-/// a little less than its supervisor's, so that the implementation's hang
-/// is this worker's finding, not this worker's own timeout.
-fn job_timeout() -> Duration {
-    std::env::var("VIEWCHECK_IMPL_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(crate::protocol::DEFAULT_TIMEOUT)
-}
-
 /// How long a worker in fast mode keeps finished cases before it sends
 /// them as one batch.
 const BATCH_EVERY: Duration = Duration::from_millis(20);
@@ -358,7 +352,7 @@ pub fn serve(
                     args: vec!["-c".into(), format!("exec {line}").into()],
                     env: Vec::new(),
                 },
-                job_timeout(),
+                Duration::from_millis(job.impl_timeout_ms.max(1)),
             )
             .map_err(|e| std::io::Error::other(format!("cannot start `{line}`: {e}")))?,
         ),

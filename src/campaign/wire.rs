@@ -34,6 +34,8 @@ pub struct Job {
     /// The implementation under test in place of the strided crate (a
     /// command line speaking docs/PROTOCOL.md), if any.
     pub implementation: Option<String>,
+    /// The per-program time limit the worker gives that implementation.
+    pub impl_timeout_ms: u64,
     /// The generator's knobs.
     pub generator: GenConfig,
 }
@@ -49,6 +51,7 @@ impl Job {
             "stride": self.stride,
             "careful_until": self.careful_until,
             "implementation": self.implementation,
+            "impl_timeout_ms": self.impl_timeout_ms,
             "generator": serde_json::to_value(&self.generator).unwrap_or(Json::Null),
         })
         .to_string()
@@ -73,6 +76,7 @@ impl Job {
             stride: int("stride")?.max(1),
             careful_until: int("careful_until")?,
             implementation: v["implementation"].as_str().map(str::to_string),
+            impl_timeout_ms: v["impl_timeout_ms"].as_u64().unwrap_or(10_000),
             generator: serde_json::from_value(v["generator"].clone())
                 .map_err(|e| format!("bad job: generator: {e}"))?,
         })
@@ -421,6 +425,7 @@ mod tests {
             stride: 3,
             careful_until: 9,
             implementation: Some("python3 adapter.py".into()),
+            impl_timeout_ms: 7500,
             generator: GenConfig::default(),
         };
         assert_eq!(Job::parse(&job.to_line()).unwrap(), job);
