@@ -599,10 +599,46 @@ class ArrayApiStrictProfile:
 PROFILES = {"numpy": NumpyProfile, "array_api_strict": ArrayApiStrictProfile}
 
 
+def _environment_with(module):
+    """A Python of this repository's environments that has `module`.
+
+    So that `python3 adapters/python/viewcheck_adapter.py --module numpy`
+    works with the project's NumPy (.venv, or VIEWCHECK_VENV_DIR) and the
+    other libraries' environment (.venv-adapters) without naming them.
+    """
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    dirs = [os.environ.get("VIEWCHECK_VENV_DIR"), os.path.join(root, ".venv")]
+    if module != "numpy":
+        dirs.insert(0, os.path.join(root, ".venv-adapters"))
+    for d in dirs:
+        if not d:
+            continue
+        python = os.path.join(d, "bin", "python")
+        # A venv's python links to the base interpreter: compare the
+        # environments (prefixes), not the executables.
+        if os.path.exists(python) and os.path.realpath(d) != os.path.realpath(sys.prefix):
+            return python
+    return None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--module", required=True, choices=sorted(PROFILES))
     args = parser.parse_args(argv)
+    try:
+        __import__(args.module)
+    except ImportError as exc:
+        python = None if os.environ.get("VIEWCHECK_ADAPTER_REEXEC") else _environment_with(args.module)
+        if python:
+            os.environ["VIEWCHECK_ADAPTER_REEXEC"] = "1"
+            os.execv(python, [python, os.path.abspath(__file__)] + sys.argv[1:])
+        print(
+            f"viewcheck_adapter: cannot import {args.module} with {sys.executable}: {exc}\n"
+            f"Fix: run the adapter with a Python that has it, e.g. "
+            f"`python3 -m venv .venv-adapters && .venv-adapters/bin/pip install -r adapters/python/requirements.txt`",
+            file=sys.stderr,
+        )
+        return 3
     profile = PROFILES[args.module]()
     return serve(profile, sys.stdin, sys.stdout)
 
