@@ -227,3 +227,22 @@ fn a_campaign_on_a_crashing_and_hanging_implementation_runs_to_the_end() {
     assert!(out.contains("(0 divergence(s)"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The issue's own command: a plain `python3` finds the project's NumPy.
+#[cfg(feature = "oracle")]
+#[test]
+fn the_python_adapter_on_numpy_passes_every_case_started_with_plain_python3() {
+    // The project's environment exists once the oracle has started.
+    let o = viewcheck(&["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let adapter = format!(
+        "cmd:python3 {}/adapters/python/viewcheck_adapter.py --module numpy",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let o = viewcheck(&["replay", "--impl", &adapter]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    // Exit 0: no case failed, and some were checked.
+    assert!(!out.contains(" fail,") && !out.contains(" error"), "{out}");
+    assert!(out.contains("replay on numpy at exact"), "{out}");
+}
