@@ -391,6 +391,10 @@ def _op_reshape(step, env):
     shape = tuple(step["shape"])
     order = step.get("order", "C")
     copy = step.get("copy")
+    if copy is None:
+        # The same meaning, and the only spelling NumPy before 2.1 accepts
+        # (it has no `copy` keyword).
+        return lambda: np.reshape(x, shape, order=order)
     return lambda: np.reshape(x, shape, order=order, copy=copy)
 
 
