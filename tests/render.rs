@@ -2,7 +2,7 @@
 //! prints the recorded facts, the Rust snippet really compiles (and prints
 //! the same outcomes), and the buffer picture marks the differing cells.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value as Json;
@@ -318,5 +318,82 @@ fn the_buffer_picture_says_what_it_cannot_draw() {
     assert!(!pic.contains(" 256"), "{pic}");
     let rejected = Observation::rejected("steps[0]: bad");
     assert!(buffer_picture(&rejected, None).contains("rejected"));
-    let _ = Path::new("");
+}
+
+/// `check` on an implementation whose transposes keep their strides:
+/// each failure shows its buffer picture and gets a `.py` and a `.rs`
+/// next to its reproducer; `diff --render` prints all three.
+#[cfg(feature = "oracle")]
+#[test]
+fn check_and_diff_show_the_renderings() {
+    let exe = env!("CARGO_BIN_EXE_viewcheck");
+    let dir = repo().join("target/render-check/failures");
+    let _ = std::fs::remove_dir_all(&dir);
+    let implementation = format!(
+        "cmd:python3 {} {exe}",
+        repo()
+            .join("tests/fixtures/transpose_bug_impl.py")
+            .display()
+    );
+    let o = Command::new(exe)
+        .args(["check", "--cases", "100", "--max-failures", "1", "-q"])
+        .args(["--impl", &implementation, "--failures-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("buffers (NumPy's rows, then"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("  got   ") && l.ends_with("  !")),
+        "{out}"
+    );
+    let jsonl = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .expect("a reproducer");
+    let (py, rs) = (jsonl.with_extension("py"), jsonl.with_extension("rs"));
+    assert!(
+        out.contains(&format!("numpy script: {}", py.display())),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("rust snippet: {}", rs.display())),
+        "{out}"
+    );
+    let shrunk = Program::parse(
+        std::fs::read_to_string(&jsonl)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read_to_string(&py).unwrap(), numpy_script(&shrunk));
+    assert_eq!(std::fs::read_to_string(&rs).unwrap(), rust_snippet(&shrunk));
+
+    let o = Command::new(exe)
+        .args(["diff", "--render", "--impl", &implementation])
+        .arg(&jsonl)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    for part in [
+        "-- buffers (",
+        "-- NumPy script --",
+        "import numpy as np",
+        "-- Rust snippet",
+        "fn main() {",
+    ] {
+        assert!(out.contains(part), "no {part:?} in\n{out}");
+    }
+    let o = Command::new(exe)
+        .args(["diff"])
+        .arg(&jsonl)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("import numpy"));
 }

@@ -7,6 +7,10 @@ use super::MAX_PICTURE_CELLS;
 use crate::format::{Bound, Observation};
 use crate::report_html::{footprint, Footprint};
 
+/// A row of a picture: label, cells (address -> C-order position), and
+/// which drawn cells differ from NumPy's.
+type Row<'a> = (String, &'a BTreeMap<i64, u64>, Vec<bool>);
+
 /// Addresses per band, so that a picture fits a terminal.
 const BAND: usize = 24;
 
@@ -96,22 +100,17 @@ pub fn buffer_picture(expected: &Observation, got: Option<&Observation>) -> Stri
                 MAX_PICTURE_CELLS - 1
             );
         }
-        // Rows: label, cells (address -> C-order position), differing cells.
-        let mut rows: Vec<(String, Option<&BTreeMap<i64, u64>>, Vec<bool>)> = Vec::new();
+        let mut rows: Vec<Row> = Vec::new();
         let mut notes = Vec::new();
         for f in fps {
-            rows.push((
-                format!("NumPy {}", f.name),
-                Some(&f.cells),
-                vec![false; drawn],
-            ));
+            rows.push((format!("NumPy {}", f.name), &f.cells, vec![false; drawn]));
             let Some(g) = got_fps.as_ref() else { continue };
             match theirs(&f.name) {
                 Some(Ok(t)) => {
                     let differs: Vec<bool> = (0..drawn as i64)
                         .map(|a| t.cells.get(&a) != f.cells.get(&a))
                         .collect();
-                    rows.push((format!("got   {}", f.name), Some(&t.cells), differs));
+                    rows.push((format!("got   {}", f.name), &t.cells, differs));
                     // Only names that are arrays on both sides can be
                     // compared; the others get their own note.
                     let with: Vec<&str> = names_on(g, t.buffer)
@@ -146,10 +145,7 @@ pub fn buffer_picture(expected: &Observation, got: Option<&Observation>) -> Stri
         }
         let width = rows
             .iter()
-            .flat_map(|(_, c, _)| {
-                c.iter()
-                    .flat_map(|c| c.range(..drawn as i64).map(|(_, p)| *p))
-            })
+            .flat_map(|(_, c, _)| c.range(..drawn as i64).map(|(_, p)| *p))
             .chain(std::iter::once(drawn.saturating_sub(1) as u64))
             .map(|v| v.to_string().len())
             .max()
@@ -170,13 +166,13 @@ pub fn buffer_picture(expected: &Observation, got: Option<&Observation>) -> Stri
             for (name, cells, differs) in &rows {
                 let mut line = format!("  {name:<label$} ");
                 let mut marks = format!("  {:<label$} ", "");
-                for a in start..end {
+                for (a, &d) in differs.iter().enumerate().take(end).skip(start) {
                     let cell = cells
-                        .and_then(|c| c.get(&(a as i64)))
+                        .get(&(a as i64))
                         .map(u64::to_string)
                         .unwrap_or_else(|| "·".into());
                     let _ = write!(line, " {cell:>width$}");
-                    let _ = write!(marks, " {:>width$}", if differs[a] { "^" } else { "" });
+                    let _ = write!(marks, " {:>width$}", if d { "^" } else { "" });
                 }
                 if differs[start..end].iter().any(|&d| d) {
                     let _ = writeln!(out, "{line}  !");
