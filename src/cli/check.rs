@@ -99,7 +99,8 @@ fn render_failures(r: &Report) -> Vec<Rendered> {
         .iter()
         .map(|f| {
             let mut out = Rendered::default();
-            if f.kind == campaign::FailureKind::Divergence {
+            // After Ctrl-C the user wants the summary now, not new workers.
+            if f.kind == campaign::FailureKind::Divergence && r.interrupted.is_none() {
                 let numpy = numpy.get_or_insert_with(|| {
                     process_backend(crate::BackendArg::Numpy, r.config.timeout)
                         .map_err(|e| e.message)
