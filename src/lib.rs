@@ -12,6 +12,7 @@ pub mod inject;
 pub mod invariants;
 pub mod protocol;
 pub mod regress;
+pub mod render;
 pub mod report_html;
 pub mod shrink;
 pub mod supervise;

@@ -153,6 +153,10 @@ enum Command {
         /// `numpy` or `cmd:<command line>` (docs/PROTOCOL.md).
         #[arg(long = "impl", value_name = "SPEC", value_parser = parse_impl)]
         implementation: Option<ImplSpec>,
+        /// For each differing program, also print its buffer picture, a
+        /// NumPy script and a viewcheck-arrays Rust snippet doing it.
+        #[arg(long)]
+        render: bool,
     },
     /// Check the corpus: JSON Schema, ids, layout, features, recorded
     /// answers present (exit 1 on any problem). Needs no Python.
@@ -383,12 +387,14 @@ fn main() -> ExitCode {
             show,
             timeout,
             implementation,
+            render,
         } => cli::diff::diff(
             &file,
             level.into(),
             show,
             Duration::from_secs_f64(timeout),
             &implementation.unwrap_or(ImplSpec::Strided),
+            render,
         ),
         Command::Validate { corpus } => cli::validate::validate(&corpus),
         Command::Replay {

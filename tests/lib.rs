@@ -14,4 +14,5 @@ mod generate;
 mod invariants;
 mod protocol;
 mod reliability;
+mod render;
 mod report_html;

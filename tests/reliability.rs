@@ -82,12 +82,25 @@ fn a_campaign_survives_segfaults_aborts_and_hangs() {
         assert!(out.contains(kind), "no {kind} finding:\n{out}");
     }
     assert!(out.contains("SIGSEGV") && out.contains("SIGABRT"), "{out}");
-    // Every finding has its reproducer, and it replays the program.
-    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    // Every finding has its reproducer, and it replays the program; the
+    // NumPy script and Rust snippet of each sit next to it.
+    let all: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    let files: Vec<_> = all
+        .iter()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "jsonl"))
+        .collect();
     let failures = out.matches("== failure ").count();
     assert!(failures >= 3, "{out}");
-    assert_eq!(files.len(), failures, "{files:?}\n{out}");
+    assert_eq!(files.len(), failures, "{all:?}\n{out}");
+    assert_eq!(all.len(), 3 * failures, "{all:?}\n{out}");
     for f in &files {
+        for ext in ["py", "rs"] {
+            assert!(
+                f.path().with_extension(ext).exists(),
+                "{:?}: no .{ext}",
+                f.path()
+            );
+        }
         let name = f.file_name().to_string_lossy().into_owned();
         assert!(!name.starts_with('.') && !name.ends_with(".tmp"), "{name}");
         let text = std::fs::read_to_string(f.path()).unwrap();

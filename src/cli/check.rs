@@ -65,7 +65,8 @@ pub(crate) fn check(config: Config, quiet: bool, in_process: bool) -> Result<u8,
         campaign::supervisor::run_supervised(&config, &command, &mut on_start, &mut progress)
             .map_err(|e| start_failure("numpy", &e))?
     };
-    print_report(&report, startup, &oracle, quiet);
+    let rendered = render_failures(&report);
+    print_report(&report, startup, &oracle, quiet, &rendered);
     let unwritten = report.failures.iter().any(|f| f.write_error.is_some());
     Ok(match report.interrupted {
         Some(sig) => (128 + sig) as u8,
@@ -75,7 +76,91 @@ pub(crate) fn check(config: Config, quiet: bool, in_process: bool) -> Result<u8,
     })
 }
 
-pub(crate) fn print_report(r: &Report, startup: Duration, oracle: &str, quiet: bool) {
+/// What `check` adds to a failure beyond its differences: the buffer
+/// picture of the shrunk program, and the NumPy script and Rust snippet
+/// written next to its reproducer.
+#[derive(Default)]
+pub(crate) struct Rendered {
+    picture: Option<String>,
+    files: Vec<std::path::PathBuf>,
+    problems: Vec<String>,
+}
+
+/// The renderings of every failure. The observations are not kept in a
+/// [`campaign::Failure`] (they cross the worker boundary as differences
+/// only), so divergences are run once more, on fresh backends.
+fn render_failures(r: &Report) -> Vec<Rendered> {
+    use viewcheck::backend::Backend;
+    use viewcheck::compare::guarded_run;
+    use viewcheck::render::{buffer_picture, numpy_script, rust_snippet};
+    let mut numpy = None;
+    let mut implementation = None;
+    r.failures
+        .iter()
+        .map(|f| {
+            let mut out = Rendered::default();
+            // After Ctrl-C the user wants the summary now, not new workers.
+            if f.kind == campaign::FailureKind::Divergence && r.interrupted.is_none() {
+                let numpy = numpy.get_or_insert_with(|| {
+                    process_backend(crate::BackendArg::Numpy, r.config.timeout)
+                        .map_err(|e| e.message)
+                });
+                let got = implementation.get_or_insert_with(|| match &r.config.implementation {
+                    None => Ok(None),
+                    Some(line) => impl_backend(&ImplSpec::Cmd(line.clone()), r.config.timeout)
+                        .map(Some)
+                        .map_err(|e| e.message),
+                });
+                match (numpy, got) {
+                    (Ok(numpy), Ok(got)) => {
+                        let got: &dyn Backend = match got {
+                            Some(b) => b,
+                            None => &StridedBackend,
+                        };
+                        match (guarded_run(numpy, &f.shrunk), guarded_run(got, &f.shrunk)) {
+                            (Ok(e), Ok(g)) => out.picture = Some(buffer_picture(&e, Some(&g))),
+                            (e, g) => out.problems.push(format!(
+                                "no buffer picture: the rerun failed ({})",
+                                [e.err(), g.err()]
+                                    .into_iter()
+                                    .flatten()
+                                    .map(|e| e.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            )),
+                        }
+                    }
+                    (Err(e), _) | (_, Err(e)) => {
+                        out.problems.push(format!("no buffer picture: {e}"))
+                    }
+                }
+            }
+            if let (Some(p), None) = (&f.reproducer, &f.write_error) {
+                for (ext, text) in [
+                    ("py", numpy_script(&f.shrunk)),
+                    ("rs", rust_snippet(&f.shrunk)),
+                ] {
+                    let path = p.with_extension(ext);
+                    match std::fs::write(&path, text) {
+                        Ok(()) => out.files.push(path),
+                        Err(e) => out
+                            .problems
+                            .push(format!("cannot write {}: {e}", path.display())),
+                    }
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+pub(crate) fn print_report(
+    r: &Report,
+    startup: Duration,
+    oracle: &str,
+    quiet: bool,
+    rendered: &[Rendered],
+) {
     let count = |pred: &dyn Fn(&campaign::FailureKind) -> bool| {
         r.failures.iter().filter(|f| pred(&f.kind)).count()
     };
@@ -178,11 +263,31 @@ pub(crate) fn print_report(r: &Report, startup: Duration, oracle: &str, quiet: b
         for d in &f.diffs {
             out!("  {d}");
         }
+        if let Some(x) = rendered.get(i) {
+            if let Some(pic) = &x.picture {
+                out!(
+                    "buffers (NumPy's rows, then {}'s; ^ and ! mark differences):",
+                    r.got_name
+                );
+                out_raw!("{pic}");
+            }
+            for p in &x.problems {
+                out!("{p}");
+            }
+        }
         match (&f.reproducer, &f.write_error) {
             (Some(p), None) => {
                 out!("reproducer:   {}", p.display());
                 out!("rerun:        cargo run --release -- diff {}", p.display());
                 out!("              (or: viewcheck diff {})", p.display());
+                for file in rendered.get(i).map(|x| x.files.as_slice()).unwrap_or(&[]) {
+                    let what = if file.extension().is_some_and(|e| e == "py") {
+                        "numpy script:"
+                    } else {
+                        "rust snippet:"
+                    };
+                    out!("{what} {}", file.display());
+                }
             }
             (Some(p), Some(e)) => {
                 out!(

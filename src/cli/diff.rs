@@ -18,6 +18,7 @@ pub(crate) fn diff(
     show: bool,
     timeout: Duration,
     spec: &ImplSpec,
+    render: bool,
 ) -> Result<u8, Fatal> {
     silence_backend_panics();
     let programs = read_programs(path)?;
@@ -93,6 +94,17 @@ pub(crate) fn diff(
         }
         for d in &diffs {
             out!("  {d}");
+        }
+        if render {
+            use viewcheck::render::{buffer_picture, numpy_script, rust_snippet};
+            if let (Ok(e), Ok(g)) = (&e, &g) {
+                out!("-- buffers (NumPy's rows, then {}'s) --", strided.name());
+                out_raw!("{}", buffer_picture(e, Some(g)));
+            }
+            out!("-- NumPy script --");
+            out_raw!("{}", numpy_script(program));
+            out!("-- Rust snippet (viewcheck-arrays) --");
+            out_raw!("{}", rust_snippet(program));
         }
     }
     out!(
