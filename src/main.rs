@@ -185,6 +185,10 @@ enum Command {
         /// Print every case, not only failures.
         #[arg(long, short)]
         verbose: bool,
+        /// For every failing case, also print a picture of its buffers and
+        /// its program as a NumPy script and as Rust code.
+        #[arg(long)]
+        render: bool,
         /// Known failures: `xfail ID-OR-GLOB REASON` / `skip ID-OR-GLOB REASON` lines.
         #[arg(long, value_name = "FILE")]
         expectations: Option<PathBuf>,
@@ -403,6 +407,7 @@ fn main() -> ExitCode {
             level,
             corpus,
             verbose,
+            render,
             expectations,
             strict,
             write_expectations,
@@ -416,6 +421,7 @@ fn main() -> ExitCode {
             level: level.into(),
             corpus,
             verbose,
+            render,
             expectations,
             strict,
             write_expectations,

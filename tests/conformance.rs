@@ -246,3 +246,25 @@ fn the_python_adapter_on_numpy_passes_every_case_started_with_plain_python3() {
     assert!(!out.contains(" fail,") && !out.contains(" error"), "{out}");
     assert!(out.contains("replay on numpy at exact"), "{out}");
 }
+
+#[test]
+fn replay_renders_failing_cases() {
+    let bug = format!(
+        "cmd:python3 {}/tests/fixtures/transpose_bug_impl.py {}",
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_BIN_EXE_viewcheck")
+    );
+    let o = viewcheck(&["replay", "--impl", &bug, "--render"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL        VC-0329"), "{out}");
+    assert!(
+        out.contains("--- buffers") && out.contains("  got   t "),
+        "{out}"
+    );
+    assert!(out.contains("import numpy as np"), "{out}");
+    assert!(out.contains("fn main()"), "{out}");
+    // Without --render, only the differences.
+    let o = viewcheck(&["replay", "--impl", &bug]);
+    assert!(!text(&o).contains("--- buffers"), "{}", text(&o));
+}

@@ -14,6 +14,7 @@ pub(crate) struct ReplayArgs {
     pub(crate) level: Level,
     pub(crate) corpus: PathBuf,
     pub(crate) verbose: bool,
+    pub(crate) render: bool,
     pub(crate) expectations: Option<PathBuf>,
     pub(crate) strict: bool,
     pub(crate) write_expectations: Option<PathBuf>,
@@ -97,6 +98,9 @@ pub(crate) fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
         );
         for d in c.diffs.iter().skip(1) {
             out!("            {d}");
+        }
+        if a.render && !c.diffs.is_empty() {
+            render_case(&corpus, c);
         }
     }
     let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
@@ -220,4 +224,29 @@ pub(crate) fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
         return Ok(1);
     }
     Ok(u8::from(failed > 0))
+}
+
+/// `replay --render`: a failing case's buffers, and its program as NumPy and
+/// Rust code.
+fn render_case(corpus: &viewcheck::corpus::Corpus, c: &viewcheck::conformance::CaseReport) {
+    use viewcheck::render::{buffer_picture, numpy_script, rust_snippet};
+    let Some(case) = corpus.get(&c.id) else {
+        return;
+    };
+    let (Some(expected), viewcheck::corpus::CaseProgram::Valid(program)) =
+        (&case.expect, &case.program)
+    else {
+        return;
+    };
+    let got = c
+        .got
+        .as_ref()
+        .and_then(|g| viewcheck::format::Observation::from_json(g).ok());
+    out!("--- buffers (NumPy's rows, then the implementation's; ! marks a difference)");
+    out_raw!("{}", buffer_picture(expected, got.as_ref()));
+    out!("--- as a NumPy script");
+    out_raw!("{}", numpy_script(program));
+    out!("--- as Rust code against viewcheck-arrays");
+    out_raw!("{}", rust_snippet(program));
+    out!("---");
 }
