@@ -134,6 +134,10 @@ enum Command {
         /// Start no new case after this much time (`90s`, `10m`, `2h`, `1h30m`).
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         time: Option<Duration>,
+        /// Also write the campaign as JSON Lines (header, one line per
+        /// failure, footer with counts) to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
     },
     /// Run every program in FILE (JSON Lines or one JSON document) on both
     /// backends and print their differences (exit 1 if any differ).
@@ -361,6 +365,7 @@ fn main() -> ExitCode {
             implementation,
             shard,
             time,
+            report,
         } => {
             generator_config(max_steps, max_ndim, max_extent, invalid_rate).and_then(|generator| {
                 cli::check::check(
@@ -382,6 +387,7 @@ fn main() -> ExitCode {
                     },
                     quiet,
                     in_process,
+                    report.as_deref(),
                 )
             })
         }

@@ -260,6 +260,8 @@ fn shards_are_disjoint_and_time_limits_stop_the_campaign() {
             .args(["--timeout", "5", "-q"])
             .arg("--failures-dir")
             .arg(&dir)
+            .arg("--report")
+            .arg(dir.with_extension("jsonl"))
             .env("VIEWCHECK_INJECT_FAULT", "abort:strided:4"),
         "",
     );
@@ -275,7 +277,20 @@ fn shards_are_disjoint_and_time_limits_stop_the_campaign() {
         .collect();
     assert!(!cases.is_empty(), "{out}");
     assert!(cases.iter().all(|c| c % 3 == 1), "{cases:?}");
+    // The JSON-Lines report: a header, one line per failure, a footer.
+    let report = std::fs::read_to_string(dir.with_extension("jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = report
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["type"], "header");
+    assert_eq!(lines[0]["shard"], serde_json::json!([2, 3]));
+    assert_eq!(lines.len(), cases.len() + 2, "{report}");
+    let footer = lines.last().unwrap();
+    assert_eq!(footer["planned"], 30);
+    assert_eq!(footer["failures"], cases.len());
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(dir.with_extension("jsonl"));
 
     let t = Instant::now();
     let o = run(

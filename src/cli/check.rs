@@ -9,7 +9,12 @@ use viewcheck::protocol::WorkerCommand;
 use super::*;
 use crate::Fatal;
 
-pub(crate) fn check(config: Config, quiet: bool, in_process: bool) -> Result<u8, Fatal> {
+pub(crate) fn check(
+    config: Config,
+    quiet: bool,
+    in_process: bool,
+    report_file: Option<&std::path::Path>,
+) -> Result<u8, Fatal> {
     numpy_backend("`check`")?;
     viewcheck::supervise::catch_interrupts();
     let started = Instant::now();
@@ -67,6 +72,11 @@ pub(crate) fn check(config: Config, quiet: bool, in_process: bool) -> Result<u8,
     };
     let rendered = render_failures(&report);
     print_report(&report, startup, &oracle, quiet, &rendered);
+    if let Some(path) = report_file {
+        std::fs::write(path, campaign_jsonl(&report, &oracle))
+            .map_err(|e| Fatal::env(format!("cannot write {}: {e}", path.display())))?;
+        out!("report:       {}", path.display());
+    }
     let unwritten = report.failures.iter().any(|f| f.write_error.is_some());
     Ok(match report.interrupted {
         Some(sig) => (128 + sig) as u8,
@@ -357,4 +367,73 @@ pub(crate) fn print_report(
             r.cases_run
         );
     }
+}
+
+/// `check --report FILE`: the campaign as JSON Lines, in the shape of
+/// `replay`'s report: a header, one line per failure, a footer with counts.
+fn campaign_jsonl(r: &Report, oracle: &str) -> String {
+    use serde_json::json;
+    let c = &r.config;
+    let mut out = String::new();
+    let header = json!({
+        "type": "header",
+        "viewcheck": env!("CARGO_PKG_VERSION"),
+        "command": "check",
+        "oracle": oracle,
+        "implementation": r.got_name,
+        "platform": {"os": std::env::consts::OS, "arch": std::env::consts::ARCH},
+        "level": c.level.as_str(),
+        "seed": c.seed,
+        "cases": c.cases,
+        "shard": [c.shard.0 + 1, c.shard.1],
+        "generator": serde_json::to_value(&c.generator).unwrap_or_default(),
+    });
+    out.push_str(&header.to_string());
+    out.push('\n');
+    for f in &r.failures {
+        let line = json!({
+            "type": "failure",
+            "case": f.case,
+            "kind": f.kind.to_string(),
+            "signature": f.signature(),
+            "program": f.shrunk.to_json(),
+            "original": f.original.to_json(),
+            "first_step": f.first_step,
+            "diffs": f.diffs.iter().map(|d| json!({"path": d.path, "expected": d.expected, "got": d.got})).collect::<Vec<_>>(),
+            "reproducer": f.reproducer.as_ref().map(|p| p.display().to_string()),
+            "write_error": f.write_error,
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    let mut kinds = std::collections::BTreeMap::new();
+    for f in &r.failures {
+        let k = match &f.kind {
+            campaign::FailureKind::Divergence => "divergence",
+            campaign::FailureKind::BackendError { .. } => "backend_error",
+            campaign::FailureKind::Crash { .. } => "crash",
+            campaign::FailureKind::Timeout { .. } => "timeout",
+            campaign::FailureKind::Generator => "generator",
+            campaign::FailureKind::Interrupted => "interrupted",
+        };
+        *kinds.entry(k).or_insert(0u64) += 1;
+    }
+    let footer = json!({
+        "type": "footer",
+        "cases_run": r.cases_run,
+        "planned": c.planned(),
+        "failures": r.failures.len(),
+        "by_kind": kinds,
+        "unsupported": r.unsupported,
+        "restarts": r.restarts,
+        "stopped_early": r.stopped_early,
+        "out_of_time": r.out_of_time,
+        "interrupted": r.interrupted,
+        "seconds": r.total_time.as_secs_f64(),
+        "programs_per_second": r.programs_per_second(),
+        "step_outcomes": r.by_kind.iter().map(|(k, v)| (k.clone(), json!({"ok": v.ok, "skipped": v.skipped, "errors": v.errors}))).collect::<serde_json::Map<_, _>>(),
+    });
+    out.push_str(&footer.to_string());
+    out.push('\n');
+    out
 }
