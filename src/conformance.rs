@@ -72,12 +72,25 @@ impl CaseStatus {
         }
     }
 
+    /// Whether the case ran and did not agree with NumPy (whether or not
+    /// the expectations knew): fail, xfail, error, crash, timeout.
+    pub fn disagrees(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Fail
+                | CaseStatus::XFail
+                | CaseStatus::Error
+                | CaseStatus::Crash
+                | CaseStatus::Timeout
+        )
+    }
+
     /// Whether the status makes the run fail (`xpass` only under `strict`).
     pub fn is_failure(self, strict: bool) -> bool {
         match self {
-            CaseStatus::Fail | CaseStatus::Error | CaseStatus::Crash | CaseStatus::Timeout => true,
+            CaseStatus::XFail => false,
             CaseStatus::XPass => strict,
-            _ => false,
+            s => s.disagrees(),
         }
     }
 }
@@ -266,10 +279,7 @@ pub fn apply(raw: CaseStatus, entry: Option<&Entry>) -> CaseStatus {
     match (entry.map(|e| e.expect), raw) {
         (Some(Expect::Skip), _) => CaseStatus::Skip,
         (Some(Expect::XFail), CaseStatus::Pass) => CaseStatus::XPass,
-        (
-            Some(Expect::XFail),
-            CaseStatus::Fail | CaseStatus::Error | CaseStatus::Crash | CaseStatus::Timeout,
-        ) => CaseStatus::XFail,
+        (Some(Expect::XFail), s) if s.disagrees() => CaseStatus::XFail,
         (_, s) => s,
     }
 }
@@ -324,14 +334,7 @@ pub fn rule_summaries(rules: &[Rule], cases: &[CaseReport]) -> Vec<RuleSummary> 
             for id in distinct {
                 if let Some(c) = by_id.get(id.as_str()) {
                     *counts.entry(c.status).or_insert(0) += 1;
-                    if matches!(
-                        c.status,
-                        CaseStatus::Fail
-                            | CaseStatus::XFail
-                            | CaseStatus::Error
-                            | CaseStatus::Crash
-                            | CaseStatus::Timeout
-                    ) {
+                    if c.status.disagrees() {
                         failing.push(id.clone());
                     }
                 }

@@ -208,33 +208,23 @@ fn campaign_trials<B: Backend + Send + 'static>(
                 let numpy = crate::backend::NumpyBackend::new()
                     .map_err(|e| format!("the embedded NumPy is unavailable: {}", e.message))?;
                 let b = backend.lock().unwrap_or_else(|p| p.into_inner());
-                let mut gen = crate::generate::GenConfig::default();
-                let caps = b.capabilities();
-                gen.ops = caps.ops.clone();
-                gen.index_kinds = caps.index_kinds.clone();
-                let mut generate =
-                    |seed: u64, case: u64| crate::generate::program_for_case(seed, case, &gen);
-                let mut shrink =
-                    |p: &crate::format::Program,
-                     pred: &mut dyn FnMut(&crate::format::Program) -> bool| {
-                        crate::shrink::shrink(p, pred)
-                    };
-                let mut runner = crate::campaign::CaseRunner {
+                let mut failures = Vec::new();
+                crate::campaign::with_project_runner(
                     seed,
                     level,
-                    expected: &numpy,
-                    got: &*b,
-                    generate: &mut generate,
-                    shrink: &mut shrink,
-                };
-                let mut failures = Vec::new();
-                for case in first..end {
-                    runner.run(case, &mut |e| {
-                        if let crate::campaign::Event::Failed(f) = e {
-                            failures.push(f);
+                    &numpy,
+                    &*b,
+                    &crate::generate::GenConfig::default(),
+                    |runner| {
+                        for case in first..end {
+                            runner.run(case, &mut |e| {
+                                if let crate::campaign::Event::Failed(f) = e {
+                                    failures.push(f);
+                                }
+                            });
                         }
-                    });
-                }
+                    },
+                );
                 if failures.is_empty() {
                     return Ok(());
                 }

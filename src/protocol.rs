@@ -518,6 +518,17 @@ impl WorkerCommand {
         })
     }
 
+    /// A command line run by `sh -c 'exec <line>'`: the shell parses it,
+    /// then gives way, so that a crash shows the implementation's own
+    /// signal rather than the shell's exit status.
+    pub fn shell(line: &str) -> WorkerCommand {
+        WorkerCommand {
+            program: "sh".into(),
+            args: vec!["-c".into(), format!("exec {line}").into()],
+            env: Vec::new(),
+        }
+    }
+
     fn command(&self) -> Command {
         let mut c = Command::new(&self.program);
         c.args(&self.args);
@@ -682,10 +693,15 @@ impl ProcessBackend {
         }
     }
 
-    /// The same backend under another name (for reports).
-    pub fn renamed(mut self, name: &str) -> ProcessBackend {
-        self.name = name.to_string();
-        self
+    /// Starts an implementation given as a shell command line, named
+    /// after what it says it is in the handshake.
+    pub fn start_shell(line: &str, timeout: Duration) -> Result<ProcessBackend, StartError> {
+        let mut b = ProcessBackend::start("impl", WorkerCommand::shell(line), timeout)?;
+        let name = b.implementation().name;
+        if !name.is_empty() {
+            b.name = name;
+        }
+        Ok(b)
     }
 
     /// Who answered the handshake.

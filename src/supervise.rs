@@ -302,24 +302,8 @@ impl Worker {
     /// killed; on a crash it is reaped. Either way the worker is finished
     /// and a new one must be started.
     pub fn recv(&mut self, timeout: Duration) -> Result<String, Fault> {
-        match self.lines.recv_timeout(timeout) {
-            Ok(Event::Line(l)) => Ok(l),
-            Ok(Event::Bad(message)) => {
-                self.kill();
-                Err(Fault::Protocol {
-                    message,
-                    stderr: self.stderr_tail(),
-                })
-            }
-            Ok(Event::Closed) | Err(RecvTimeoutError::Disconnected) => Err(self.crash_fault()),
-            Err(RecvTimeoutError::Timeout) => {
-                self.kill();
-                Err(Fault::Timeout {
-                    after: timeout,
-                    stderr: self.stderr_tail(),
-                })
-            }
-        }
+        self.recv_or_interrupt(timeout, &|| false)
+            .expect("never interrupted")
     }
 
     /// Like [`Worker::recv`], but also returns early with `None` when
@@ -335,13 +319,6 @@ impl Worker {
                 return None;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                self.kill();
-                return Some(Err(Fault::Timeout {
-                    after: timeout,
-                    stderr: self.stderr_tail(),
-                }));
-            }
             match self.lines.recv_timeout(left.min(Duration::from_millis(50))) {
                 Ok(Event::Line(l)) => return Some(Ok(l)),
                 Ok(Event::Bad(message)) => {
@@ -353,6 +330,13 @@ impl Worker {
                 }
                 Ok(Event::Closed) | Err(RecvTimeoutError::Disconnected) => {
                     return Some(Err(self.crash_fault()))
+                }
+                Err(RecvTimeoutError::Timeout) if Instant::now() >= deadline => {
+                    self.kill();
+                    return Some(Err(Fault::Timeout {
+                        after: timeout,
+                        stderr: self.stderr_tail(),
+                    }));
                 }
                 Err(RecvTimeoutError::Timeout) => {}
             }

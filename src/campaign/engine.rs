@@ -645,6 +645,32 @@ pub fn run_with(
     tally.finish()
 }
 
+/// Calls `f` with a [`CaseRunner`] on the project's generator (with `gen`,
+/// kept to what `got` declares it supports) and reducer: what a campaign
+/// worker and the harness's campaign trials run.
+pub fn with_project_runner<R>(
+    seed: u64,
+    level: Level,
+    expected: &dyn Backend,
+    got: &dyn Backend,
+    gen: &crate::generate::GenConfig,
+    f: impl FnOnce(&mut CaseRunner<'_>) -> R,
+) -> R {
+    let gen = gen.clone().within(&got.capabilities());
+    let mut generate = |seed: u64, case: u64| crate::generate::program_for_case(seed, case, &gen);
+    let mut shrink =
+        |p: &Program, pred: &mut dyn FnMut(&Program) -> bool| crate::shrink::shrink(p, pred);
+    let mut runner = CaseRunner {
+        seed,
+        level,
+        expected,
+        got,
+        generate: &mut generate,
+        shrink: &mut shrink,
+    };
+    f(&mut runner)
+}
+
 /// Runs the campaign in this process with the project's generator
 /// ([`program_for_case`](crate::generate::program_for_case) with
 /// `config.generator`) and reducer ([`shrink`](crate::shrink::shrink)).

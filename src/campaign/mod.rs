@@ -30,8 +30,8 @@ pub mod supervisor;
 pub mod wire;
 
 pub use engine::{
-    reproducer_path, run, run_with, write_reproducer, Batch, CaseRunner, CaseTimes, Event,
-    Shrinker, Tally,
+    reproducer_path, run, run_with, with_project_runner, write_reproducer, Batch, CaseRunner,
+    CaseTimes, Event, Shrinker, Tally,
 };
 
 /// The default seed of `check` (printed, so any run can be repeated).

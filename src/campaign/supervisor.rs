@@ -16,7 +16,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::wire::{end_line, event_to_line, hello_line, parse_message, Job, Message};
-use super::{Batch, CaseRunner, Config, Event, FailureKind, Progress, Report, Tally};
+use super::{Batch, Config, Event, FailureKind, Progress, Report, Tally};
 use crate::backend::Backend;
 use crate::compare::Difference;
 use crate::protocol::{StartError, WorkerCommand, MAX_MESSAGE_BYTES, START_TIMEOUT};
@@ -345,117 +345,89 @@ pub fn serve(
     let implementation = match &job.implementation {
         None => None,
         Some(line) => Some(
-            crate::protocol::ProcessBackend::start(
-                "impl",
-                crate::protocol::WorkerCommand {
-                    program: "sh".into(),
-                    args: vec!["-c".into(), format!("exec {line}").into()],
-                    env: Vec::new(),
-                },
+            crate::protocol::ProcessBackend::start_shell(
+                line,
                 Duration::from_millis(job.impl_timeout_ms.max(1)),
             )
             .map_err(|e| std::io::Error::other(format!("cannot start `{line}`: {e}")))?,
         ),
     };
-    let implementation = implementation.map(|b| {
-        let name = b.implementation().name;
-        if name.is_empty() {
-            b
-        } else {
-            b.renamed(&name)
-        }
-    });
     let got: &dyn Backend = match &implementation {
         Some(b) => b,
         None => got,
     };
     writeln!(output, "{}", hello_line(oracle, got.name()))?;
     output.flush()?;
-    let mut gen_config = job.generator.clone();
     // Programs within what the implementation declared it supports.
-    let capabilities = got.capabilities();
-    gen_config.ops = capabilities.ops.clone();
-    gen_config.index_kinds = capabilities.index_kinds.clone();
-    let gen_config = gen_config;
-    let mut generate =
-        |seed: u64, case: u64| crate::generate::program_for_case(seed, case, &gen_config);
-    let mut shrink = |p: &crate::format::Program,
-                      pred: &mut dyn FnMut(&crate::format::Program) -> bool| {
-        crate::shrink::shrink(p, pred)
-    };
-    let mut runner = CaseRunner {
-        seed: job.seed,
-        level: job.level,
-        expected,
-        got,
-        generate: &mut generate,
-        shrink: &mut shrink,
-    };
-    let mut batch = Batch::default();
-    let mut last_sent = Instant::now();
-    let mut result = Ok(());
-    for case in job.cases() {
-        let careful = case < job.careful_until;
-        let mut program = None;
-        runner.run(case, &mut |e| {
-            if result.is_err() {
-                return;
-            }
-            let mut send = |events: &[&Event]| -> std::io::Result<()> {
-                for e in events {
-                    writeln!(output, "{}", event_to_line(e))?;
+    let generator = job.generator.clone();
+    super::engine::with_project_runner(job.seed, job.level, expected, got, &generator, |runner| {
+        let mut batch = Batch::default();
+        let mut last_sent = Instant::now();
+        let mut result = Ok(());
+        for case in job.cases() {
+            let careful = case < job.careful_until;
+            let mut program = None;
+            runner.run(case, &mut |e| {
+                if result.is_err() {
+                    return;
                 }
-                output.flush()
-            };
-            let take = |batch: &mut Batch| std::mem::take(batch);
-            result = match e {
-                Event::Case { case, program: p } => {
-                    let r = if careful {
-                        send(&[&Event::Case {
-                            case,
-                            program: p.clone(),
-                        }])
-                    } else {
-                        Ok(())
-                    };
-                    program = Some(p);
-                    r
-                }
-                Event::Got { .. } if careful => send(&[&e]),
-                Event::Got { .. } => Ok(()),
-                Event::Done {
-                    case,
-                    unsupported,
-                    outcomes,
-                    times,
-                } => {
-                    batch.add(case, unsupported, program.as_ref(), &outcomes, &times);
-                    if careful || last_sent.elapsed() >= BATCH_EVERY {
+                let mut send = |events: &[&Event]| -> std::io::Result<()> {
+                    for e in events {
+                        writeln!(output, "{}", event_to_line(e))?;
+                    }
+                    output.flush()
+                };
+                let take = |batch: &mut Batch| std::mem::take(batch);
+                result = match e {
+                    Event::Case { case, program: p } => {
+                        let r = if careful {
+                            send(&[&Event::Case {
+                                case,
+                                program: p.clone(),
+                            }])
+                        } else {
+                            Ok(())
+                        };
+                        program = Some(p);
+                        r
+                    }
+                    Event::Got { .. } if careful => send(&[&e]),
+                    Event::Got { .. } => Ok(()),
+                    Event::Done {
+                        case,
+                        unsupported,
+                        outcomes,
+                        times,
+                    } => {
+                        batch.add(case, unsupported, program.as_ref(), &outcomes, &times);
+                        if careful || last_sent.elapsed() >= BATCH_EVERY {
+                            last_sent = Instant::now();
+                            send(&[&Event::Batch(Box::new(take(&mut batch)))])
+                        } else {
+                            Ok(())
+                        }
+                    }
+                    other => {
+                        // A failure: what came before it first, then at once.
                         last_sent = Instant::now();
-                        send(&[&Event::Batch(Box::new(take(&mut batch)))])
-                    } else {
-                        Ok(())
+                        if batch.cases > 0 {
+                            let b = Event::Batch(Box::new(take(&mut batch)));
+                            send(&[&b, &other])
+                        } else {
+                            send(&[&other])
+                        }
                     }
-                }
-                other => {
-                    // A failure: what came before it first, then at once.
-                    last_sent = Instant::now();
-                    if batch.cases > 0 {
-                        let b = Event::Batch(Box::new(take(&mut batch)));
-                        send(&[&b, &other])
-                    } else {
-                        send(&[&other])
-                    }
-                }
-            };
-        });
-        result
-            .as_ref()
-            .map_err(|e| std::io::Error::new(e.kind(), e.to_string()))?;
-    }
-    if batch.cases > 0 {
-        writeln!(output, "{}", event_to_line(&Event::Batch(Box::new(batch))))?;
-    }
+                };
+            });
+            result
+                .as_ref()
+                .map_err(|e| std::io::Error::new(e.kind(), e.to_string()))?;
+        }
+        if batch.cases > 0 {
+            writeln!(output, "{}", event_to_line(&Event::Batch(Box::new(batch))))?;
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
     writeln!(output, "{}", end_line())?;
     output.flush()
 }

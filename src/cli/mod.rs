@@ -108,20 +108,11 @@ pub(crate) fn impl_backend(spec: &ImplSpec, timeout: Duration) -> Result<Process
             process_backend(BackendArg::Strided, timeout)
         }
         ImplSpec::Numpy => process_backend(BackendArg::Numpy, timeout),
-        ImplSpec::Cmd(line) => {
-            let command = WorkerCommand {
-                program: "sh".into(),
-                args: vec!["-c".into(), format!("exec {line}").into()],
-                env: Vec::new(),
-            };
-            let b = ProcessBackend::start("impl", command, timeout).map_err(|e| {
-                Fatal::env(format!(
-                    "cannot start the implementation `{line}`:\n{e}\nFix: check that the command runs and speaks the protocol of docs/PROTOCOL.md (it must answer {{\"type\":\"start\",\"protocol\":1}})."
-                ))
-            })?;
-            let name = b.implementation().name;
-            Ok(if name.is_empty() { b } else { b.renamed(&name) })
-        }
+        ImplSpec::Cmd(line) => ProcessBackend::start_shell(line, timeout).map_err(|e| {
+            Fatal::env(format!(
+                "cannot start the implementation `{line}`:\n{e}\nFix: check that the command runs and speaks the protocol of docs/PROTOCOL.md (it must answer {{\"type\":\"start\",\"protocol\":1}})."
+            ))
+        }),
     }
 }
 

@@ -135,16 +135,7 @@ pub(crate) fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
     if let Some(path) = &a.write_expectations {
         let failures: Vec<(String, String)> = cases
             .iter()
-            .filter(|c| {
-                matches!(
-                    c.status,
-                    CaseStatus::Fail
-                        | CaseStatus::XFail
-                        | CaseStatus::Error
-                        | CaseStatus::Crash
-                        | CaseStatus::Timeout
-                )
-            })
+            .filter(|c| c.status.disagrees())
             .map(|c| {
                 let reason = if c.detail.starts_with(c.status.as_str()) {
                     c.detail.clone()

@@ -155,6 +155,13 @@ impl Default for GenConfig {
 }
 
 impl GenConfig {
+    /// This configuration, kept to the ops and index kinds of `capabilities`.
+    pub fn within(mut self, capabilities: &crate::protocol::Capabilities) -> GenConfig {
+        self.ops = capabilities.ops.clone();
+        self.index_kinds = capabilities.index_kinds.clone();
+        self
+    }
+
     /// Whether `step` is within the configured ops and index kinds.
     fn allows(&self, step: &Step) -> bool {
         self.ops
