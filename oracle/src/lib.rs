@@ -25,17 +25,23 @@
 //! # Finding NumPy
 //!
 //! The interpreter is initialised once per process (and never finalised) by
-//! [`Oracle::global`]. Before NumPy is imported, the first of these that
+//! [`Oracle::global`]. The release it runs is the pin unless one was asked
+//! for ([`request_numpy`], what `--numpy VERSION` calls, or the environment
+//! variable `VIEWCHECK_NUMPY`); any release in [`SUPPORTED_NUMPY`] (1.24 to
+//! the 2.4 series) may be. Before NumPy is imported, the first of these that
 //! applies decides where it comes from:
 //!
 //! 1. **`VIEWCHECK_PYTHON`** names a virtual environment directory or a Python
 //!    executable (normally inside one). That interpreter is asked for its
 //!    site-packages directories, which are added to the embedded interpreter's
 //!    `sys.path`. Its `major.minor` must equal the embedded interpreter's, and
-//!    it must have exactly the pinned NumPy; anything else is an error (no
-//!    fallback), since the variable is an explicit choice.
-//! 2. **The project virtual environment**, `<workspace>/.venv` (or the directory
-//!    named by `VIEWCHECK_VENV_DIR`), read from its layout
+//!    it must have exactly the release asked for, or, if none was, any
+//!    supported release; anything else is an error (no fallback), since the
+//!    variable is an explicit choice.
+//! 2. **The project virtual environment** of the release: for the pin
+//!    `<workspace>/.venv` (or the directory named by `VIEWCHECK_VENV_DIR`),
+//!    for another release `<that directory>-numpy-<release>` beside it
+//!    ([`numpy_venv_dir`]), read from its layout
 //!    (`lib/pythonX.Y/site-packages`). If it holds a NumPy other than the pinned
 //!    one, or was made for another Python version, that is an error with the fix;
 //!    it is never silently used.
@@ -58,7 +64,12 @@
 //! this to work, [`Oracle::global`] must be the first use of Python in the
 //! process. The embedded interpreter's `sys.executable` is not used.
 //!
-//! # Writes: documented semantics and deviations
+//! # Writes: documented semantics, deviations, raw
+//!
+//! [`Oracle::run_with`] with [`Writes::Raw`] skips what follows and keeps
+//! whatever NumPy's own statement left in memory, unmarked: NumPy as an
+//! implementation under test. The oracle's answers are always documented.
+//!
 //!
 //! `assign` and `add_assign` steps mean NumPy's *documented* semantics (the
 //! value is read completely before anything is written; when one element is
