@@ -36,9 +36,11 @@ fn id_of(line: &str) -> &str {
 
 fn marked_deviation(corpus: &Corpus, id: &str) -> bool {
     corpus.get(id).is_some_and(|c| {
-        c.expect
-            .as_ref()
-            .is_some_and(|e| e.steps.iter().any(|s| s.extra.contains_key("numpy_deviation")))
+        c.expect.as_ref().is_some_and(|e| {
+            e.steps
+                .iter()
+                .any(|s| s.extra.contains_key("numpy_deviation"))
+        })
     })
 }
 
@@ -50,8 +52,14 @@ fn ranges_are_runs_of_consecutive_tested_releases() {
         .collect();
     assert_eq!(ranges(&rel, &[true, true, true, true]), [">=1.24.4,<2.5"]);
     assert_eq!(ranges(&rel, &[false, false, true, true]), [">=2.1.3,<2.5"]);
-    assert_eq!(ranges(&rel, &[true, true, false, false]), [">=1.24.4,<=2.0.0"]);
-    assert_eq!(ranges(&rel, &[true, false, true, false]), ["1.24.4", "2.1.3"]);
+    assert_eq!(
+        ranges(&rel, &[true, true, false, false]),
+        [">=1.24.4,<=2.0.0"]
+    );
+    assert_eq!(
+        ranges(&rel, &[true, false, true, false]),
+        ["1.24.4", "2.1.3"]
+    );
     assert!(ranges(&rel, &[false; 4]).is_empty());
 }
 
@@ -75,7 +83,9 @@ fn an_unsupported_release_is_a_usage_error_naming_the_supported_ones() {
 #[cfg(feature = "oracle")]
 #[test]
 fn numpy_2_0_0_under_test_fails_the_overlapping_fancy_assignment_and_each_failure_is_explained() {
-    let o = viewcheck(&["replay", "--impl", "numpy", "--numpy", "2.0.0", "--writes", "raw"]);
+    let o = viewcheck(&[
+        "replay", "--impl", "numpy", "--numpy", "2.0.0", "--writes", "raw",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let fails = fail_lines(&o);
     // a[[1, 2, 3, 4, 5]] = a[:-1]: wrong in NumPy itself up to 2.0.0; the
@@ -91,13 +101,24 @@ fn numpy_2_0_0_under_test_fails_the_overlapping_fancy_assignment_and_each_failur
     }
     // Against its own recorded answers only its write deviations remain.
     let own = viewcheck(&[
-        "replay", "--impl", "numpy", "--numpy", "2.0.0", "--writes", "raw", "--answers", "2.0.0",
+        "replay",
+        "--impl",
+        "numpy",
+        "--numpy",
+        "2.0.0",
+        "--writes",
+        "raw",
+        "--answers",
+        "2.0.0",
     ]);
     let corpus = Corpus::embedded().expect("the embedded corpus loads");
     let own_fails = fail_lines(&own);
     assert!(!own_fails.is_empty(), "{}", text(&own));
     for l in &own_fails {
-        assert!(marked_deviation(&corpus, id_of(l)), "not a marked deviation: {l}");
+        assert!(
+            marked_deviation(&corpus, id_of(l)),
+            "not a marked deviation: {l}"
+        );
     }
 }
 
@@ -117,7 +138,10 @@ fn the_pin_under_test_with_raw_writes_fails_exactly_the_cases_marked_numpy_devia
     assert!(!failed.is_empty(), "{}", text(&o));
     // A marked case may still pass raw (its deviation is in a warning or a
     // value no comparison reaches); no unmarked case may fail.
-    assert!(failed.is_subset(&marked), "failed {failed:?}\nmarked {marked:?}");
+    assert!(
+        failed.is_subset(&marked),
+        "failed {failed:?}\nmarked {marked:?}"
+    );
     // And documented writes pass everything.
     let documented = viewcheck(&["replay", "--impl", "numpy"]);
     assert_eq!(documented.status.code(), Some(0), "{}", text(&documented));
@@ -169,4 +193,37 @@ fn a_campaign_against_an_older_oracle_runs_and_says_which_numpy() {
     assert!(text(&o).contains("NumPy 2.0.2"), "{}", text(&o));
     // reshape(copy=...) does not exist before 2.1: never generated for it.
     assert!(!text(&o).contains("TypeError"), "{}", text(&o));
+}
+
+#[test]
+fn the_validator_checks_what_variant_of_names() {
+    let dir = std::env::temp_dir().join(format!("viewcheck-variant-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(viewcheck::corpus::default_dir())
+        .arg(&dir)
+        .status()
+        .expect("cp runs");
+    assert!(copied.success());
+    let file = dir.join("cases/writes/scalar-position.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let first = text
+        .find("\"variant_of\": \"")
+        .expect("the file has variants");
+    let mut broken = text.clone();
+    broken.replace_range(
+        first..first + "\"variant_of\": \"VC-0682\"".len(),
+        "\"variant_of\": \"VC-9999\"",
+    );
+    std::fs::write(&file, broken).unwrap();
+    let v = viewcheck::corpus::validate_dir(&dir).expect("the corpus can be examined");
+    let _ = std::fs::remove_dir_all(&dir);
+    let messages: Vec<String> = v.problems.iter().map(|p| p.to_string()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("variant_of VC-9999: no such case")),
+        "{messages:#?}"
+    );
 }

@@ -564,7 +564,12 @@ fn a_requested_release_must_be_the_one_viewcheck_python_has() {
     let scratch = scratch_dir("requested");
     let env = env_claiming_numpy(&scratch, "2.2.6");
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "tests::startup_probe", "--nocapture"])
+        .args([
+            "--ignored",
+            "--exact",
+            "tests::startup_probe",
+            "--nocapture",
+        ])
         .env("VIEWCHECK_PYTHON", &env)
         .env("VIEWCHECK_NUMPY", "2.0.0")
         .env("VIEWCHECK_NO_INSTALL", "1")
