@@ -292,6 +292,9 @@ enum Command {
         /// Only print the report and the case; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// The NumPy release whose answer is recorded (default: the pin).
+        #[arg(long, value_name = "VERSION", value_parser = parse_numpy)]
+        numpy: Option<String>,
     },
     /// Internal: serve the implementation protocol (docs/PROTOCOL.md) with
     /// a built-in backend on standard input/output. The other commands run
@@ -619,7 +622,10 @@ fn main() -> ExitCode {
             topic,
             corpus,
             dry_run,
-        } => cli::import_crash::import_crash(&artifact, kind, &area, &topic, &corpus, dry_run),
+            numpy,
+        } => oracle_numpy(numpy.as_deref()).and_then(|_| {
+            cli::import_crash::import_crash(&artifact, kind, &area, &topic, &corpus, dry_run)
+        }),
         Command::Worker { backend, numpy } => cli::worker::serve_worker(
             backend,
             &NumpyRun {
