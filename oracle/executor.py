@@ -102,8 +102,14 @@ def _build_nested(nested, dtype, what):
     return arr
 
 
-def _decode_item(item):
-    """One ITEM of an index -> the Python/NumPy object NumPy is indexed with."""
+def _decode_item(item, env):
+    """One ITEM of an index -> the Python/NumPy object NumPy is indexed with.
+
+    ``{"var": NAME}`` (format 1.2) is the bound array itself, not a copy:
+    NumPy is indexed with the very view, so the raw statement sees any
+    aliasing between the index and what is written.  The step runner has
+    already skipped the step if NAME is unbound or a scalar.
+    """
     if isinstance(item, bool):
         raise ProgramError(f"bare boolean index item {item!r} (use {{'mask': ...}})")
     if isinstance(item, int):
@@ -125,13 +131,27 @@ def _decode_item(item):
             return _build_nested(item["array"], np.intp, "array")
         if "mask" in item:
             return _build_nested(item["mask"], np.bool_, "mask")
+        if "var" in item:
+            arr = env[item["var"]]
+            # int64 data as an intp index array: the same array where intp
+            # is int64, else a converted copy (an index is read before any
+            # write, so a copy means the same).
+            return arr if arr.dtype == np.intp else arr.astype(np.intp)
     raise ProgramError(f"unknown index item {item!r}")
 
 
-def _decode_index(items):
+def _decode_index(items, env):
     if not isinstance(items, list):
         raise ProgramError(f"index must be a list of items, got {items!r}")
-    return tuple(_decode_item(it) for it in items)
+    return tuple(_decode_item(it, env) for it in items)
+
+
+def _index_vars(step):
+    """The names of the ``{"var": NAME}`` items of a step's index (format 1.2)."""
+    items = step.get("index")
+    if not isinstance(items, list):
+        return []
+    return [it["var"] for it in items if isinstance(it, dict) and len(it) == 1 and "var" in it]
 
 
 def _is_array(v):
@@ -332,7 +352,7 @@ def _documented_write(d, idx, v, add):
 def _run_write(step, env, add, raw_writes):
     try:
         d = env[step["dst"]]
-        idx = _decode_index(step["index"])
+        idx = _decode_index(step["index"], env)
         value = step["value"]
         v = env[value["var"]] if "var" in value else value["scalar"]
     except (KeyError, TypeError) as exc:
@@ -382,7 +402,7 @@ def _op_array(step, env):
 
 def _op_index(step, env):
     x = env[step["src"]]
-    idx = _decode_index(step["index"])
+    idx = _decode_index(step["index"], env)
     if _exceeds_limit(x, idx):
         return "LimitExceeded"
     return lambda: x[idx]
@@ -491,6 +511,7 @@ _WRITE_OPS = {"assign": False, "add_assign": True}
 
 def _used_names(step):
     names = [step[k] for k in ("src", "dst") if k in step]
+    names.extend(_index_vars(step))
     value = step.get("value")
     if isinstance(value, dict) and "var" in value:
         names.append(value["var"])
@@ -528,8 +549,11 @@ def _run_step(step, state):
     # A name whose step failed or was skipped is unbound: skip.
     if any(name not in env for name in _used_names(step)):
         return {"skipped": True}
-    # A scalar may only be used as a VALUE.
+    # A scalar may only be used as a VALUE (not as src/dst, nor as a var
+    # index item).
     if any(k in step and not _is_array(env[step[k]]) for k in ("src", "dst")):
+        return {"skipped": True}
+    if any(not _is_array(env[name]) for name in _index_vars(step)):
         return {"skipped": True}
 
     if op in _WRITE_OPS:

@@ -174,23 +174,36 @@ fn order(o: Order) -> va::Order {
     }
 }
 
-/// Converts format-1 index items to the crate's [`va::Index`].
-pub fn to_index(items: &[Item]) -> Vec<va::Index> {
+/// Converts format-1 index items to the crate's [`va::Index`]; `None` if a
+/// `{"var": NAME}` item (format 1.2) names nothing bound or a scalar (the
+/// step is then skipped). A var item becomes the index array a literal
+/// `{"array": ...}` with NAME's current shape and values would give: the
+/// index is read completely before anything is written.
+pub fn to_index(items: &[Item], env: &Env) -> Option<Vec<va::Index>> {
     items
         .iter()
-        .map(|item| match item {
-            Item::Int(i) => va::Index::Int(*i),
-            Item::Slice(a, b, c) => va::Index::Slice(*a, *b, *c),
-            Item::NewAxis => va::Index::NewAxis,
-            Item::Ellipsis => va::Index::Ellipsis,
-            Item::Array(a) => va::Index::Array {
-                shape: a.shape.clone(),
-                data: a.data.clone(),
-            },
-            Item::Mask(m) => va::Index::Mask {
-                shape: m.shape.clone(),
-                data: m.data.clone(),
-            },
+        .map(|item| {
+            Some(match item {
+                Item::Int(i) => va::Index::Int(*i),
+                Item::Slice(a, b, c) => va::Index::Slice(*a, *b, *c),
+                Item::NewAxis => va::Index::NewAxis,
+                Item::Ellipsis => va::Index::Ellipsis,
+                Item::Array(a) => va::Index::Array {
+                    shape: a.shape.clone(),
+                    data: a.data.clone(),
+                },
+                Item::Mask(m) => va::Index::Mask {
+                    shape: m.shape.clone(),
+                    data: m.data.clone(),
+                },
+                Item::Var(n) => match env.get(n) {
+                    Some(Binding::Array(a)) => va::Index::Array {
+                        shape: a.shape().to_vec(),
+                        data: a.to_vec(),
+                    },
+                    _ => return None,
+                },
+            })
         })
         .collect()
 }
@@ -257,7 +270,7 @@ impl Env {
 /// generators can track state step by step.
 pub fn run_step(env: &mut Env, step: &Step) -> StepRecord {
     // Any name used that is unbound (its step failed or was skipped), or a
-    // scalar used as src/dst, skips the step.
+    // scalar used as src/dst or as an index item, skips the step.
     let src = match step.src() {
         None => None,
         Some(name) => match env.get(name) {
@@ -275,6 +288,15 @@ pub fn run_step(env: &mut Env, step: &Step) -> StepRecord {
         },
         _ => None,
     };
+    // The index, read now (before anything is written); a var item naming
+    // an unbound name or a scalar skips the step.
+    let index = match step.index() {
+        Some(items) => match to_index(items, env) {
+            Some(idx) => idx,
+            None => return StepRecord::skipped(),
+        },
+        None => Vec::new(),
+    };
     let x = || src.as_ref().expect("step has a source");
     let result: Result<Option<Binding>, va::Error> = match step {
         Step::Array {
@@ -283,7 +305,7 @@ pub fn run_step(env: &mut Env, step: &Step) -> StepRecord {
             let shape: Vec<usize> = shape.iter().map(|&e| e as usize).collect();
             va::Array::try_arange(&shape, order(*o)).map(arr)
         }
-        Step::Index { index, .. } => x().get(&to_index(index)).map(|r| {
+        Step::Index { .. } => x().get(&index).map(|r| {
             Some(match r {
                 va::Indexed::Array(a) => Binding::Array(a),
                 va::Indexed::Scalar(s) => Binding::Scalar(s),
@@ -315,12 +337,11 @@ pub fn run_step(env: &mut Env, step: &Step) -> StepRecord {
         } => x().diagonal(*offset, *axis1, *axis2).map(arr),
         Step::Copy { order: o, .. } => Ok(arr(x().copy(order(*o)))),
         Step::Asarray { order: o, .. } => Ok(arr(x().asarray(order(*o)))),
-        Step::Assign { index, .. } | Step::AddAssign { index, .. } => {
+        Step::Assign { .. } | Step::AddAssign { .. } => {
             let v = match value.as_ref().expect("write has a value") {
                 Binding::Scalar(s) => va::Value::Scalar(*s),
                 Binding::Array(a) => va::Value::Array(a),
             };
-            let index = to_index(index);
             let r = if matches!(step, Step::Assign { .. }) {
                 x().assign(&index, v).map(|()| None)
             } else {

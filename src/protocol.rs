@@ -61,8 +61,8 @@ pub struct Implementation {
 
 /// Every index kind of [`Step::index_kinds`](crate::format::Step::index_kinds)
 /// (`()` is the empty index).
-pub const INDEX_KINDS: [&str; 9] = [
-    "int", "slice", "newaxis", "ellipsis", "array", "array0d", "mask", "mask0d", "()",
+pub const INDEX_KINDS: [&str; 10] = [
+    "int", "slice", "newaxis", "ellipsis", "array", "array0d", "mask", "mask0d", "var", "()",
 ];
 
 /// Every observation field an implementation may be unable to report.

@@ -17,7 +17,8 @@
 //!    axis, set an extent to 1, decrement an extent), simpler index items
 //!    (drop an item; an index array becomes an integer, a full slice, a 1-d
 //!    array or a shorter one; a mask becomes a full slice; slice parts become
-//!    `null`; integers become 0), simpler values (`{"var"}` becomes a scalar,
+//!    `null`; integers become 0; a `{"var"}` item becomes the literal index
+//!    array it holds on the strided crate, or a full slice), simpler values (`{"var"}` becomes a scalar,
 //!    a scalar becomes 0), `add_assign` becomes `assign`, orders become `C`,
 //!    `copy` becomes `null`, axis lists become `null` or lose an element,
 //!    offsets and axes take their defaults.
@@ -166,7 +167,9 @@ impl Shrinker<'_> {
             let mut changed = true;
             while changed && !self.exhausted() {
                 changed = false;
-                for variant in simpler_steps(&self.current.steps[i]) {
+                let mut variants = var_literals(&self.current, i);
+                variants.extend(simpler_steps(&self.current.steps[i]));
+                for variant in variants {
                     let mut cand = self.current.clone();
                     cand.steps[i] = variant;
                     if self.try_candidate(cand) {
@@ -252,14 +255,24 @@ fn renamed_with(program: &Program, map: &HashMap<String, String>) -> Program {
             let mut s = s.clone();
             match &mut s {
                 Step::Array { out, .. } => *out = r(out),
-                Step::Assign { dst, value, .. } | Step::AddAssign { dst, value, .. } => {
+                Step::Assign {
+                    dst, value, index, ..
+                }
+                | Step::AddAssign {
+                    dst, value, index, ..
+                } => {
                     *dst = r(dst);
                     if let Value::Var(v) = value {
                         *v = r(v);
                     }
+                    rename_items(index, &r);
                 }
-                Step::Index { out, src, .. }
-                | Step::Transpose { out, src, .. }
+                Step::Index { out, src, index } => {
+                    *out = r(out);
+                    *src = r(src);
+                    rename_items(index, &r);
+                }
+                Step::Transpose { out, src, .. }
                 | Step::Swapaxes { out, src, .. }
                 | Step::Moveaxis { out, src, .. }
                 | Step::Reshape { out, src, .. }
@@ -283,6 +296,64 @@ fn renamed_with(program: &Program, map: &HashMap<String, String>) -> Program {
         note: program.note.clone(),
         steps,
     }
+}
+
+/// The `{"var": ...}` items of an index renamed (format 1.2).
+fn rename_items(index: &mut [Item], r: &dyn Fn(&String) -> String) {
+    for item in index {
+        if let Item::Var(n) = item {
+            *n = r(n);
+        }
+    }
+}
+
+/// Step `i` of `program` with one of its `{"var": NAME}` items replaced by
+/// the literal index array NAME holds when the step runs on the strided
+/// crate (what the item means, format 1.2), one variant per var item that
+/// names an array there. A literal that the validator would reject or read
+/// back differently (a zero extent before the last axis) is left out.
+fn var_literals(program: &Program, i: usize) -> Vec<Step> {
+    let step = &program.steps[i];
+    let Some(index) = step.index() else {
+        return Vec::new();
+    };
+    if !index.iter().any(|it| matches!(it, Item::Var(_))) {
+        return Vec::new();
+    }
+    let mut run = crate::backend::StridedRun::default();
+    for s in &program.steps[..i] {
+        if !run.step(s) {
+            return Vec::new();
+        }
+    }
+    let mut out = Vec::new();
+    for (j, item) in index.iter().enumerate() {
+        let Item::Var(n) = item else { continue };
+        let Some(crate::backend::Binding::Array(a)) = run.env.get(n) else {
+            continue;
+        };
+        let shape = a.shape().to_vec();
+        let representable = shape.iter().rev().skip(1).all(|&e| e != 0);
+        if !representable
+            || shape.len() > crate::format::MAX_INDEX_AXES
+            || a.size() > crate::format::MAX_INDEX_ELEMENTS
+        {
+            continue;
+        }
+        let literal = Item::Array(NdList {
+            shape,
+            data: a.to_vec(),
+        });
+        let mut s = step.clone();
+        match &mut s {
+            Step::Index { index, .. }
+            | Step::Assign { index, .. }
+            | Step::AddAssign { index, .. } => index[j] = literal,
+            _ => unreachable!("a step with an index"),
+        }
+        out.push(s);
+    }
+    out
 }
 
 /// Shapes strictly smaller than `shape`: an axis dropped, an extent set to
@@ -344,6 +415,9 @@ fn simpler_items(item: &Item) -> Vec<Item> {
             }
         }
         Item::NewAxis | Item::Ellipsis => {}
+        // A literal of the same values comes first (`var_literals`, which
+        // needs the program); a full slice is simpler still.
+        Item::Var(_) => out.push(full),
         Item::Array(a) => {
             if let Some(&v) = a.data.first() {
                 out.push(Item::Int(v));

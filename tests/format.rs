@@ -565,3 +565,75 @@ proptest! {
         prop_assert_eq!(r, p);
     }
 }
+
+/// Format 1.2: `{"var": NAME}` index items name an array bound by an earlier
+/// step, with the same name and binding rules (and messages) as `src`,
+/// `dst` and a value's `var`.
+#[test]
+fn var_index_items() {
+    let p = accepts(&with_a(
+        r#"{"op": "index", "out": "i", "src": "a", "index": [0]},
+           {"op": "index", "out": "b", "src": "a", "index": [{"var": "i"}, {"slice": [null, null, -1]}]},
+           {"op": "assign", "dst": "a", "index": ["ellipsis", {"var": "i"}], "value": {"var": "i"}},
+           {"op": "add_assign", "dst": "b", "index": [{"var": "b"}, "newaxis"], "value": {"scalar": 1}}"#,
+    ));
+    use viewcheck::format::{Item, Step};
+    assert_eq!(
+        p.steps[2].index(),
+        Some(&[Item::Var("i".into()), Item::Slice(None, None, Some(-1))][..])
+    );
+    assert_eq!(p.steps[2].index_kinds(), ["slice", "var"]);
+    assert_eq!(p.steps[3].uses(), ["a", "i", "i"]);
+    assert_eq!(p.steps[4].index_vars().collect::<Vec<_>>(), ["b"]);
+    assert!(matches!(p.steps[4], Step::AddAssign { .. }));
+    // parse -> to_json -> parse is a fixed point, and the item is written back as is.
+    assert_eq!(Program::from_json(&p.to_json()).unwrap(), p);
+    assert!(p.to_line().contains(r#"{"var":"i"}"#));
+
+    rejects(
+        &with_a(r#"{"op": "index", "out": "b", "src": "a", "index": [{"var": "q"}]}"#),
+        "steps[1].index[0].var: name `q` is not bound by an earlier step",
+    );
+    // A step may not use the name it binds, not even in its index.
+    rejects(
+        &with_a(r#"{"op": "index", "out": "b", "src": "a", "index": [0, {"var": "b"}]}"#),
+        "steps[1].index[1].var: name `b` is not bound by an earlier step",
+    );
+    // Bound later is not bound.
+    rejects(
+        &with_a(
+            r#"{"op": "assign", "dst": "a", "index": [{"var": "c"}], "value": {"scalar": 0}},
+               {"op": "copy", "out": "c", "src": "a"}"#,
+        ),
+        "steps[1].index[0].var: name `c` is not bound by an earlier step",
+    );
+    // Names are checked in field order: dst, then the index, then the value.
+    rejects(
+        &with_a(r#"{"op": "assign", "dst": "a", "index": [{"var": "x"}], "value": {"var": "y"}}"#),
+        "steps[1].index[0].var: name `x` is not bound by an earlier step",
+    );
+    rejects(
+        &with_a(r#"{"op": "assign", "dst": "z", "index": [{"var": "x"}], "value": {"scalar": 0}}"#),
+        "steps[1].dst: name `z` is not bound by an earlier step",
+    );
+    rejects(
+        &with_a(r#"{"op": "index", "out": "b", "src": "a", "index": [{"var": "A"}]}"#),
+        r#"steps[1].index[0].var: name "A" does not match [a-z_][a-z0-9_]{0,31}"#,
+    );
+    rejects(
+        &with_a(r#"{"op": "index", "out": "b", "src": "a", "index": [{"var": ["a"]}]}"#),
+        "steps[1].index[0].var: expected a name, got a list",
+    );
+    rejects(
+        &with_a(
+            r#"{"op": "index", "out": "b", "src": "a", "index": [{"var": "a", "array": [0]}]}"#,
+        ),
+        r#"steps[1].index[0]: unknown index item an object"#,
+    );
+    // A var item is not a literal: it does not count toward the index
+    // element limits of the validator (the program's element budget
+    // bounds it instead).
+    let big = r#"{"op": "array", "out": "big", "shape": [70000]},
+                 {"op": "index", "out": "b", "src": "big", "index": [{"var": "big"}]}"#;
+    accepts(&one(big));
+}

@@ -12,6 +12,7 @@ use arbitrary::Unstructured;
 use viewcheck::backend::{run_step, Binding, Env, StridedRun};
 use viewcheck::format::{Item, Order, Program, Step, StepOutcome, Value, OPS};
 use viewcheck::generate::{generate, generate_with, program_for_case, GenConfig, Runner};
+use viewcheck_arrays::Array;
 
 const SEED: u64 = 0x5EED_0001;
 const N: u64 = 2000;
@@ -172,6 +173,10 @@ fn index_kinds(c: &mut Counts, prefix: &str, index: &[Item], shape: Option<&[usi
             Item::Mask(m) if m.shape.is_empty() => {
                 c.add(format!("{prefix}mask0d {}", m.data[0]));
             }
+            Item::Var(_) => {
+                c.add(format!("{prefix}var"));
+                adv_positions.push(i);
+            }
             Item::Mask(m) => {
                 c.add(format!("{prefix}mask"));
                 adv_positions.push(i);
@@ -198,6 +203,45 @@ fn index_kinds(c: &mut Counts, prefix: &str, index: &[Item], shape: Option<&[usi
     }
     if index.is_empty() {
         c.add(format!("{prefix}empty tuple"));
+    }
+}
+
+/// Records what the `{"var": ...}` items of `step` name (format 1.2): a
+/// skipping name, or an array that shares memory with the indexed array
+/// (`src`: the source of an index, the destination of a write) or with the
+/// value of a write ("related"), or some other array.
+fn var_items(c: &mut Counts, prefix: &str, step: &Step, env: &Env, src: Option<&Array>) {
+    let value = match step {
+        Step::Assign {
+            value: Value::Var(n),
+            ..
+        }
+        | Step::AddAssign {
+            value: Value::Var(n),
+            ..
+        } => match env.get(n) {
+            Some(Binding::Array(v)) => Some(v.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    for n in step.index_vars() {
+        match env.get(n) {
+            Some(Binding::Array(a)) => {
+                let related = src.is_some_and(|x| viewcheck_arrays::shares_memory(a, x))
+                    || value
+                        .as_ref()
+                        .is_some_and(|v| viewcheck_arrays::shares_memory(a, v));
+                c.add(format!(
+                    "{prefix}var {}",
+                    if related { "related" } else { "other" }
+                ));
+                if a.ndim() == 0 {
+                    c.add(format!("{prefix}var 0-d"));
+                }
+            }
+            _ => c.add(format!("{prefix}var skipping")),
+        }
     }
 }
 
@@ -285,10 +329,12 @@ fn coverage() -> Counts {
                     "squeeze null"
                 }),
                 Step::Index { index, .. } => {
-                    index_kinds(&mut c, "index ", index, src.as_ref().map(|a| a.shape()))
+                    index_kinds(&mut c, "index ", index, src.as_ref().map(|a| a.shape()));
+                    var_items(&mut c, "index ", step, &env, src.as_ref());
                 }
                 Step::Assign { index, value, dst } | Step::AddAssign { index, value, dst } => {
                     index_kinds(&mut c, "write ", index, src.as_ref().map(|a| a.shape()));
+                    var_items(&mut c, "write ", step, &env, src.as_ref());
                     match value {
                         Value::Scalar(_) => c.add("value scalar"),
                         Value::Var(n) => match (env.get(n), &src) {
@@ -446,6 +492,23 @@ fn every_op_kind_order_and_trap_is_covered() {
     ] {
         need(k.into(), 10);
     }
+    // Format 1.2's var items: made in both kinds of step, mostly naming an
+    // array that aliases the indexed array or the value (what they are
+    // for), sometimes a skipping name.
+    for prefix in ["index ", "write "] {
+        need(format!("{prefix}var"), 30);
+        need(format!("{prefix}var related"), 20);
+        let (related, other) = (
+            c.get(&format!("{prefix}var related")),
+            c.get(&format!("{prefix}var other")),
+        );
+        assert!(
+            related > 2 * other,
+            "{prefix}var items: {related} alias the indexed array or value, {other} do not"
+        );
+    }
+    need("index var 0-d".into(), 1);
+    need("index var skipping".into(), 1);
     assert!(missing.is_empty(), "not covered:\n{}", missing.join("\n"));
 }
 

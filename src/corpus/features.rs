@@ -69,6 +69,7 @@ pub fn derived_features(program: &CaseProgram, expect: Option<&Observation>) -> 
                         Item::Array(_) => "item:array",
                         Item::Mask(m) if m.shape.is_empty() => "item:mask-0d",
                         Item::Mask(_) => "item:mask",
+                        Item::Var(_) => "item:var",
                     });
                 }
             }

@@ -32,6 +32,7 @@ pub fn item_to_json(item: &Item) -> Json {
         Item::Ellipsis => Json::from("ellipsis"),
         Item::Array(a) => serde_json::json!({ "array": nd_to_json(a, Json::from) }),
         Item::Mask(m) => serde_json::json!({ "mask": nd_to_json(m, Json::from) }),
+        Item::Var(n) => serde_json::json!({ "var": n }),
     }
 }
 

@@ -357,6 +357,16 @@ fn parse_item(v: &Json, path: &str) -> Result<Item, FormatError> {
                     Json::Bool(b) => Ok(*b),
                     other => err(p, format!("mask holds {}, not a boolean", describe(other))),
                 })?)),
+                // Format 1.2: an array bound earlier, as an index array
+                // (whether it is bound is checked with the step's other names).
+                "var" => match x {
+                    Json::String(s) if is_valid_name(s) => Ok(Item::Var(s.clone())),
+                    Json::String(s) => err(
+                        &sub,
+                        format!("name {s:?} does not match [a-z_][a-z0-9_]{{0,31}}"),
+                    ),
+                    other => err(&sub, format!("expected a name, got {}", describe(other))),
+                },
                 other => err(path, format!("unknown index item kind `{other}`")),
             }
         }
@@ -457,10 +467,9 @@ impl Program {
         for (i, s) in steps_json.iter().enumerate() {
             let path = format!("steps[{i}]");
             let step = parse_step(s, &path)?;
-            if let Step::Index { index, .. }
-            | Step::Assign { index, .. }
-            | Step::AddAssign { index, .. } = &step
-            {
+            if let Some(index) = step.index() {
+                // Literal index arrays and masks only: a `{"var": ...}` item
+                // is an array the program built, under its element budget.
                 for (j, item) in index.iter().enumerate() {
                     let (kind, n) = match item {
                         Item::Array(a) => ("array", a.data.len()),
@@ -523,17 +532,32 @@ impl Program {
     }
 }
 
-fn step_use_fields(step: &Step) -> Vec<(&'static str, &str)> {
+/// The names a step uses with the path of each, in field order: `src` or
+/// `dst`, then the `{"var": ...}` items of the index, then the value.
+fn step_use_fields(step: &Step) -> Vec<(String, &str)> {
     let mut v = Vec::new();
     match step {
         Step::Array { .. } => {}
-        Step::Assign { dst, value, .. } | Step::AddAssign { dst, value, .. } => {
-            v.push(("dst", dst.as_str()));
-            if let Value::Var(n) = value {
-                v.push(("value.var", n.as_str()));
-            }
+        Step::Assign { dst, .. } | Step::AddAssign { dst, .. } => {
+            v.push(("dst".into(), dst.as_str()))
         }
-        other => v.push(("src", other.src().expect("has src"))),
+        other => v.push(("src".into(), other.src().expect("has src"))),
+    }
+    for (j, item) in step.index().unwrap_or(&[]).iter().enumerate() {
+        if let Item::Var(n) = item {
+            v.push((format!("index[{j}].var"), n.as_str()));
+        }
+    }
+    if let Step::Assign {
+        value: Value::Var(n),
+        ..
+    }
+    | Step::AddAssign {
+        value: Value::Var(n),
+        ..
+    } = step
+    {
+        v.push(("value.var".into(), n.as_str()));
     }
     v
 }

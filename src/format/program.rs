@@ -46,6 +46,11 @@ pub enum Item {
     Array(NdList<i64>),
     /// A boolean mask (advanced index).
     Mask(NdList<bool>),
+    /// `{"var": NAME}` (format 1.2): the array bound to NAME, used as an
+    /// intp index array. Its values are read when the step runs, before
+    /// anything is written, so it acts as an [`Item::Array`] with NAME's
+    /// current shape and values (a 0-d one included).
+    Var(String),
 }
 
 /// The right-hand side of a write.
@@ -231,9 +236,33 @@ impl Step {
         }
     }
 
-    /// Every name the step reads: `src`/`dst` and a `{"var": ...}` value.
+    /// The index of an `index`, `assign` or `add_assign` step.
+    pub fn index(&self) -> Option<&[Item]> {
+        match self {
+            Step::Index { index, .. }
+            | Step::Assign { index, .. }
+            | Step::AddAssign { index, .. } => Some(index),
+            _ => None,
+        }
+    }
+
+    /// The names of the `{"var": ...}` items of the step's index, in order
+    /// (format 1.2).
+    pub fn index_vars(&self) -> impl Iterator<Item = &str> {
+        self.index()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|item| match item {
+                Item::Var(n) => Some(n.as_str()),
+                _ => None,
+            })
+    }
+
+    /// Every name the step reads: `src`/`dst`, the `{"var": ...}` items of
+    /// its index and a `{"var": ...}` value.
     pub fn uses(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self.src().into_iter().collect();
+        v.extend(self.index_vars());
         if let Step::Assign {
             value: Value::Var(n),
             ..
@@ -249,14 +278,12 @@ impl Step {
     }
 
     /// The distinct kinds of index item the step uses (`int`, `slice`,
-    /// `newaxis`, `ellipsis`, `array`, `array0d`, `mask`, `mask0d`, and
-    /// `()` for an empty index), sorted; empty for steps without an index.
+    /// `newaxis`, `ellipsis`, `array`, `array0d`, `mask`, `mask0d`, `var`
+    /// (format 1.2, whatever the named array's shape), and `()` for an
+    /// empty index), sorted; empty for steps without an index.
     pub fn index_kinds(&self) -> Vec<&'static str> {
-        let index = match self {
-            Step::Index { index, .. }
-            | Step::Assign { index, .. }
-            | Step::AddAssign { index, .. } => index,
-            _ => return Vec::new(),
+        let Some(index) = self.index() else {
+            return Vec::new();
         };
         let mut kinds: Vec<&'static str> = index
             .iter()
@@ -269,6 +296,7 @@ impl Step {
                 Item::Array(_) => "array",
                 Item::Mask(m) if m.shape.is_empty() => "mask0d",
                 Item::Mask(_) => "mask",
+                Item::Var(_) => "var",
             })
             .collect();
         if kinds.is_empty() {

@@ -388,6 +388,85 @@ impl Gen<'_, '_, '_, '_> {
         slots
     }
 
+    /// Format 1.2: now and then one index array of `index` (an index of `x`)
+    /// becomes a `{"var": NAME}` item. NAME is a bound array whose values,
+    /// as an index array in that place, keep the index valid; arrays that
+    /// share memory with `x` (the destination of a write, the source of an
+    /// index, and so usually the overlapping value of a write) are chosen
+    /// [`VAR_RELATED_WEIGHT`] times as often as others, and when none fits a
+    /// var item is made only with probability [`VAR_UNRELATED_RATE`]:
+    /// aliasing is what var items are for. Per `skip_rate`, NAME is instead a failed or
+    /// scalar name (the step is skipped). An index without index arrays, an
+    /// invalid one, or a configuration without the `var` kind is left alone
+    /// and consumes no bytes.
+    pub(crate) fn var_items(&mut self, x: Option<&Array>, index: &mut [Item], invalid: bool) {
+        let Some(x) = x else { return };
+        if invalid
+            || !self
+                .cfg
+                .index_kinds
+                .as_ref()
+                .is_none_or(|k| k.iter().any(|k| k == "var"))
+        {
+            return;
+        }
+        let arrays: Vec<usize> = (0..index.len())
+            .filter(|&i| matches!(index[i], Item::Array(_)))
+            .collect();
+        if arrays.is_empty() || !self.chance(VAR_RATE) {
+            return;
+        }
+        let j = self.pick(&arrays);
+        if self.chance(self.cfg.skip_rate) {
+            let skips = self.skip_names();
+            if !skips.is_empty() {
+                index[j] = Item::Var(self.pick(&skips));
+                return;
+            }
+        }
+        let Some(literal) = backend::to_index(index, self.env()) else {
+            return;
+        };
+        let limit = self.cfg.max_index_elements * 2;
+        let result_limit = self.cfg.max_elements * 8;
+        let mut weighted: Vec<(String, u32)> = Vec::new();
+        for (name, b) in self.env().iter() {
+            let Binding::Array(a) = b else { continue };
+            if a.size() > limit {
+                continue;
+            }
+            let mut trial = literal.clone();
+            trial[j] = viewcheck_arrays::Index::Array {
+                shape: a.shape().to_vec(),
+                data: a.to_vec(),
+            };
+            let fits = match catch_unwind(AssertUnwindSafe(|| x.get(&trial))) {
+                Ok(Ok(Indexed::Array(r))) => r.size() <= result_limit,
+                Ok(Ok(Indexed::Scalar(_))) => true,
+                _ => false,
+            };
+            if fits {
+                let w = if viewcheck_arrays::shares_memory(a, x) {
+                    VAR_RELATED_WEIGHT
+                } else {
+                    1
+                };
+                weighted.push((name.to_string(), w));
+            }
+        }
+        let total: u32 = weighted.iter().map(|(_, w)| w).sum();
+        let related = weighted.iter().any(|(_, w)| *w == VAR_RELATED_WEIGHT);
+        // Without an aliasing candidate, a var item is made only now and
+        // then: unrelated ones say little that a literal does not.
+        if total == 0 || (!related && !self.chance(VAR_UNRELATED_RATE)) {
+            return;
+        }
+        let r = self.range(0, total as i64 - 1) as u32;
+        if let Some(name) = select(r, weighted.into_iter()) {
+            index[j] = Item::Var(name);
+        }
+    }
+
     /// Makes a valid index invalid in one way.
     pub(crate) fn corrupt_index(&mut self, shape: &[usize], slots: &mut Vec<Slot>) {
         let n = shape.len();
@@ -572,6 +651,7 @@ impl Gen<'_, '_, '_, '_> {
                         Item::Array(a) if a.shape.is_empty() => 1,
                         Item::Array(_) => 1,
                         Item::Mask(m) => m.shape.len(),
+                        Item::Var(_) => 1,
                         Item::NewAxis | Item::Ellipsis => 0,
                     })
                     .sum();

@@ -34,7 +34,9 @@
 //! read-only flags; slices often have negative steps and out-of-range
 //! bounds; fancy indices are often separated by slices (the transposed
 //! result rule), have duplicate targets in writes, or broadcast against each
-//! other; write values are often views overlapping the destination.
+//! other; write values are often views overlapping the destination, and
+//! index arrays are now and then `{"var": ...}` items naming a bound array,
+//! usually one sharing memory with the destination or source.
 //!
 //! Every program the generator returns is structurally valid
 //! (`Program::from_json(&p.to_json())` accepts it and gives back `p`); no
@@ -62,7 +64,8 @@
 //! - `choose.rs`: drawing numbers from the bytes, picking names and arrays;
 //! - `shapes.rs`: shapes and axes;
 //! - `steps.rs`: the choice of the next step, and the view-making steps;
-//! - `indices.rs`: slices, integers, index arrays and masks;
+//! - `indices.rs`: slices, integers, index arrays, masks and `{"var": ...}`
+//!   items naming bound arrays (format 1.2);
 //! - `writes.rs`: `assign`/`iadd` steps and their values.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -314,6 +317,19 @@ const OP_WEIGHTS: [(&str, u32); 16] = [
     ("assign", 12),
     ("add_assign", 8),
 ];
+
+/// Probability that an index with index arrays gets a `{"var": ...}` item
+/// (format 1.2), when a bound array fits ([`Gen::var_items`]).
+const VAR_RATE: f64 = 0.3;
+
+/// Probability that a var item is made when no array sharing memory with
+/// the indexed array fits.
+const VAR_UNRELATED_RATE: f64 = 0.2;
+
+/// How much more often a var item names an array sharing memory with the
+/// indexed array (the destination of a write, the source of an index) than
+/// any other fitting array.
+const VAR_RELATED_WEIGHT: u32 = 8;
 
 const ORDERS: [Order; 4] = [Order::C, Order::F, Order::A, Order::K];
 

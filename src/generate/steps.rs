@@ -49,11 +49,15 @@ impl Gen<'_, '_, '_, '_> {
         let out = self.fresh_name();
         let n = shape.len();
         let step = match op {
-            "index" => Step::Index {
-                out,
-                src: name,
-                index: self.gen_index(shape, invalid, false),
-            },
+            "index" => {
+                let mut index = self.gen_index(shape, invalid, false);
+                self.var_items(array.as_ref(), &mut index, invalid);
+                Step::Index {
+                    out,
+                    src: name,
+                    index,
+                }
+            }
             "transpose" => Step::Transpose {
                 out,
                 src: name,

@@ -372,12 +372,14 @@ impl Gen<'_, '_, '_, '_> {
             let count = self.below(size + 1);
             vec![Item::Mask(self.mask_with_count(&shape, count))]
         } else {
-            self.gen_index(&shape, bad_index, true)
+            let mut index = self.gen_index(&shape, bad_index, true);
+            self.var_items(dst.array.as_ref(), &mut index, bad_index);
+            index
         };
         let full_mask = matches!(index.as_slice(), [Item::Mask(m)] if m.shape == shape);
         // The shape of `dst[index]` (empty for a scalar), if it exists.
         let target: Option<Vec<usize>> = dst.array.as_ref().and_then(|a| {
-            let idx = backend::to_index(&index);
+            let idx = backend::to_index(&index, self.env())?;
             match catch_unwind(AssertUnwindSafe(|| a.get(&idx))) {
                 Ok(Ok(Indexed::Array(r))) => Some(r.shape().to_vec()),
                 Ok(Ok(Indexed::Scalar(_))) => Some(Vec::new()),

@@ -424,7 +424,9 @@ impl Checker {
                 .map(|k| WriteValue::Array(self.arrays[k].array.shape().to_vec(), self.values(k))),
             (None, Value::Scalar(_)) => None,
         };
-        let mut idx = to_index(index);
+        let Some(mut idx) = to_index(index, &self.env) else {
+            return Some(plan);
+        };
         if !index.contains(&Item::Ellipsis) {
             idx.push(va::Index::Ellipsis);
         }

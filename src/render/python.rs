@@ -66,12 +66,13 @@ import json as VC_json
 
 # Each step prints its outcome as format 1 records it: ok, the exception's
 # class, or skipped (a name it uses failed or was skipped, or a scalar is
-# used as an array). Not reproduced: format 1.1's LimitExceeded budgets.
+# used as an array or as an index). Not reproduced: format 1.1's LimitExceeded budgets.
 
 
-def VC_ready(i, src=None, var=None):
+def VC_ready(i, src=None, var=None, index=()):
     g = globals()
     ok = (src is None or isinstance(g.get(src), np.ndarray)) and (var is None or var in g)
+    ok = ok and all(isinstance(g.get(n), np.ndarray) for n in index)
     if not ok:
         print(f"steps[{i}]: skipped")
     return ok
@@ -150,7 +151,7 @@ fn bound(b: Option<i64>) -> String {
     b.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn item(i: &Item) -> String {
+fn item(i: &Item, id: &dyn Fn(&str) -> String) -> String {
     match i {
         Item::Int(v) => v.to_string(),
         Item::Slice(a, b, None) => format!("{}:{}", bound(*a), bound(*b)),
@@ -166,15 +167,21 @@ fn item(i: &Item) -> String {
             nested(&m.shape, &m.data, &|v| if *v { "True" } else { "False" }
                 .into())
         ),
+        // The array itself, as NumPy is indexed with it (format 1.2).
+        Item::Var(n) => id(n),
     }
 }
 
 /// `x[...]` of an index list, read as a tuple (`[]` is `x[()]`).
-fn subscript(index: &[Item]) -> String {
+fn subscript(index: &[Item], id: &dyn Fn(&str) -> String) -> String {
     if index.is_empty() {
         "()".into()
     } else {
-        index.iter().map(item).collect::<Vec<_>>().join(", ")
+        index
+            .iter()
+            .map(|i| item(i, id))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -193,7 +200,7 @@ fn statement(step: &Step, id: &dyn Fn(&str) -> String) -> String {
                 order(*o)
             )
         }
-        Step::Index { index, .. } => format!("{lhs} = {x}[{}]", subscript(index)),
+        Step::Index { index, .. } => format!("{lhs} = {x}[{}]", subscript(index, id)),
         Step::Transpose { axes, .. } => format!("{lhs} = np.transpose({x}, {})", opt_tuple(axes)),
         Step::Swapaxes { axis1, axis2, .. } => {
             format!("{lhs} = np.swapaxes({x}, {axis1}, {axis2})")
@@ -253,7 +260,7 @@ fn statement(step: &Step, id: &dyn Fn(&str) -> String) -> String {
             } else {
                 "+="
             };
-            format!("{x}[{}] {op} {v}", subscript(index))
+            format!("{x}[{}] {op} {v}", subscript(index, id))
         }
     }
 }
@@ -305,6 +312,11 @@ pub fn numpy_script(program: &Program) -> String {
                 let _ = write!(s, "if VC_ready({i}, {:?}", id(src));
                 if let Some(v) = var {
                     let _ = write!(s, ", var={v:?}");
+                }
+                let index: Vec<String> =
+                    step.index_vars().map(|n| format!("{:?}", id(n))).collect();
+                if !index.is_empty() {
+                    let _ = write!(s, ", index=({},)", index.join(", "));
                 }
                 s.push_str("):\n");
                 for line in body.lines() {

@@ -40,6 +40,15 @@ mod vc {
         None
     }
 
+    /// A `{"var": NAME}` index item (format 1.2): NAME's current shape and
+    /// values as an index array, read before anything is written.
+    pub fn index_of(a: &Array) -> Index {
+        Index::Array {
+            shape: a.shape().to_vec(),
+            data: a.to_vec(),
+        }
+    }
+
     pub fn value(v: &Indexed) -> Value<'_> {
         match v {
             Indexed::Array(a) => Value::Array(a),
@@ -122,7 +131,9 @@ fn flat<T: ToString>(v: &[T]) -> String {
     )
 }
 
-fn item(i: &Item) -> String {
+/// An index item; the `k`-th var item of the step is the array bound as
+/// `i{k}` by the step's `match`.
+fn item(i: &Item, k: usize) -> String {
     match i {
         Item::Int(v) => format!("Index::Int({v})"),
         Item::Slice(a, b, c) => format!("Index::Slice({}, {}, {})", opt(*a), opt(*b), opt(*c)),
@@ -140,14 +151,21 @@ fn item(i: &Item) -> String {
             flat(&m.shape),
             flat(&m.data)
         ),
+        Item::Var(_) => format!("vc::index_of(i{k})"),
     }
 }
 
 fn index(items: &[Item]) -> String {
-    format!(
-        "&[{}]",
-        items.iter().map(item).collect::<Vec<_>>().join(", ")
-    )
+    let mut k = 0;
+    let items: Vec<String> = items
+        .iter()
+        .map(|i| {
+            let s = item(i, k);
+            k += usize::from(matches!(i, Item::Var(_)));
+            s
+        })
+        .collect();
+    format!("&[{}]", items.join(", "))
 }
 
 /// The call of a step on `x`, as a `Result<Indexed, Error>`.
@@ -239,28 +257,51 @@ pub fn rust_snippet(program: &Program) -> String {
                 );
             }
             Step::Assign { dst, value, .. } | Step::AddAssign { dst, value, .. } => {
-                let (v, pattern) = match value {
-                    Value::Scalar(k) => (format!("Value::Scalar({k})"), String::new()),
-                    Value::Var(_) => ("vc::value(v)".to_string(), ", Some(v)".to_string()),
-                };
-                let scrutinee = match value {
-                    Value::Scalar(_) => format!("(&{},)", id(dst)),
-                    Value::Var(n) => format!("(&{}, &{})", id(dst), id(n)),
+                let mut scrutinee = vec![format!("&{}", id(dst))];
+                let mut pattern = vec!["Some(Indexed::Array(x))".to_string()];
+                for (k, n) in step.index_vars().enumerate() {
+                    scrutinee.push(format!("&{}", id(n)));
+                    pattern.push(format!("Some(Indexed::Array(i{k}))"));
+                }
+                let v = match value {
+                    Value::Scalar(k) => format!("Value::Scalar({k})"),
+                    Value::Var(n) => {
+                        scrutinee.push(format!("&{}", id(n)));
+                        pattern.push("Some(v)".to_string());
+                        "vc::value(v)".to_string()
+                    }
                 };
                 let c = call(step, &v);
                 let _ = writeln!(
                     s,
-                    "    match {scrutinee} {{\n        (Some(Indexed::Array(x)){pattern},) => {{\n            vc::step({i}, {c});\n        }}\n        _ => {{\n            vc::skipped::<()>({i});\n        }}\n    }}"
+                    "    match ({},) {{\n        ({},) => {{\n            vc::step({i}, {c});\n        }}\n        _ => {{\n            vc::skipped::<()>({i});\n        }}\n    }}",
+                    scrutinee.join(", "),
+                    pattern.join(", ")
                 );
             }
             _ => {
                 let c = call(step, "");
                 let out = id(step.out().unwrap_or("_"));
                 let src = id(step.src().unwrap_or("_"));
-                let _ = writeln!(
-                    s,
-                    "    let {out}: Option<Indexed> = match &{src} {{\n        Some(Indexed::Array(x)) => vc::step({i}, {c}),\n        _ => vc::skipped({i}),\n    }};"
-                );
+                let vars: Vec<String> = step.index_vars().map(&id).collect();
+                if vars.is_empty() {
+                    let _ = writeln!(
+                        s,
+                        "    let {out}: Option<Indexed> = match &{src} {{\n        Some(Indexed::Array(x)) => vc::step({i}, {c}),\n        _ => vc::skipped({i}),\n    }};"
+                    );
+                } else {
+                    // A var item must name an array, like the source.
+                    let scrutinee: Vec<String> = vars.iter().map(|n| format!("&{n}")).collect();
+                    let pattern: Vec<String> = (0..vars.len())
+                        .map(|k| format!("Some(Indexed::Array(i{k}))"))
+                        .collect();
+                    let _ = writeln!(
+                        s,
+                        "    let {out}: Option<Indexed> = match (&{src}, {},) {{\n        (Some(Indexed::Array(x)), {},) => vc::step({i}, {c}),\n        _ => vc::skipped({i}),\n    }};",
+                        scrutinee.join(", "),
+                        pattern.join(", ")
+                    );
+                }
             }
         }
     }

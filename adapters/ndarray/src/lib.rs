@@ -45,7 +45,8 @@ pub fn implementation() -> Implementation {
 
 /// Index kinds ndarray can express: basic slicing maps onto `SliceInfoElem`,
 /// and one 1-d index array onto `select`. Masks and 0-d index arrays have no
-/// ndarray counterpart.
+/// ndarray counterpart; `{"var": ...}` items (format 1.2, `var`) are not
+/// declared either.
 pub const INDEX_KINDS: [&str; 6] = ["int", "slice", "newaxis", "ellipsis", "array", "()"];
 
 /// What the adapter declares: every op (some arguments of some ops are
@@ -403,6 +404,7 @@ fn slice_info(items: &[Item], ndim: usize) -> Res<Vec<SliceInfoElem>> {
             // Handled by `select` after the basic part (see `index`).
             Item::Array(_) => out.push(full),
             Item::Mask(_) => return unsupported("boolean masks (ndarray has no mask indexing)"),
+            Item::Var(_) => return unsupported(VAR_ITEMS),
         }
     }
     if ellipses == 0 {
@@ -411,11 +413,16 @@ fn slice_info(items: &[Item], ndim: usize) -> Res<Vec<SliceInfoElem>> {
     Ok(out)
 }
 
+/// Why a `{"var": ...}` item (format 1.2) is refused: not declared in
+/// [`INDEX_KINDS`], so generated programs never have one.
+const VAR_ITEMS: &str = "{\"var\": ...} index items (format 1.2; not declared)";
+
 fn check_index(items: &[Item]) -> Res<Option<usize>> {
     let mut array = None;
     for (k, item) in items.iter().enumerate() {
         match item {
             Item::Mask(_) => return unsupported("boolean masks (ndarray has no mask indexing)"),
+            Item::Var(_) => return unsupported(VAR_ITEMS),
             Item::Array(a) if a.shape.len() != 1 => {
                 return unsupported(format!(
                     "a {}-d index array (ndarray's `select` takes a list)",
