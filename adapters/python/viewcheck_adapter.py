@@ -88,6 +88,10 @@ def decode_item(item):
         if key in ("array", "mask"):
             zero_d = not isinstance(payload, list)
             return (key + ("0d" if zero_d else ""), payload)
+        if key == "var" and isinstance(payload, str):
+            # Format 1.2: a bound array as an index array; the payload is
+            # its name until the step runs (Runner.resolve).
+            return ("var", payload)
     raise BadProgram(f"unknown index item {item!r}")
 
 
@@ -103,7 +107,7 @@ def advanced_result_size(shape, items):
         len(nested_shape(p)) if k in ("mask", "mask0d") else 0 if k in ("newaxis", "ellipsis") else 1
         for k, p in items
     )
-    if not any(k in ("array", "mask", "mask0d") for k, _ in items):
+    if not any(k in ("array", "mask", "mask0d") or (k == "var" and len(p)) for k, p in items):
         return None
     if sum(k == "ellipsis" for k, _ in items) > 1 or consumed > len(shape):
         return None
@@ -121,6 +125,10 @@ def advanced_result_size(shape, items):
             axis += 1
         elif kind == "array":
             broadcast.append(nested_shape(p))
+            axis += 1
+        elif kind == "var":  # resolved: (kind, shape of the named array)
+            if len(p):
+                broadcast.append(list(p))
             axis += 1
         elif kind == "mask":
             broadcast.append([count_true(p)])
@@ -180,8 +188,9 @@ class Runner:
                 for kind in sorted(index_kinds(items) - set(p.INDEX_KINDS)):
                     raise Unsupported(f"steps[{k}]: index kind `{kind}` has no {p.NAME} equivalent")
 
-    def uses(self, step):
+    def uses(self, step, items=None):
         names = [step[k] for k in ("src", "dst") if k in step]
+        names.extend(p for kind, p in items or () if kind == "var")
         value = step.get("value")
         if isinstance(value, dict) and "var" in value:
             names.append(value["var"])
@@ -190,18 +199,23 @@ class Runner:
     def step(self, step, items):
         p = self.profile
         op = step["op"]
-        for name in self.uses(step):
+        for name in self.uses(step, items):
             if name not in self.known:
                 raise BadProgram(f"name {name!r} used before it is bound")
         if "out" in step:
             self.known.add(step["out"])
-        if any(name not in self.env for name in self.uses(step)):
+        if any(name not in self.env for name in self.uses(step, items)):
             return {"skipped": True}
         if any(k in step and not p.is_array(self.env[step[k]]) for k in ("src", "dst")):
             return {"skipped": True}
+        # A scalar may not be a var index item either (format 1.2).
+        if any(kind == "var" and not p.is_array(self.env[n]) for kind, n in items or ()):
+            return {"skipped": True}
         target = self.env.get(step.get("src", step.get("dst")))
         if items is not None:
-            size = advanced_result_size(p.shape(target), items)
+            shaped = [(k, tuple(p.shape(self.env[n]))) if k == "var" else (k, n) for k, n in items]
+            size = advanced_result_size(p.shape(target), shaped)
+            items = [(k, self.env[n]) if k == "var" else (k, n) for k, n in items]
             if size is not None and size > STEP_ELEMENT_LIMIT:
                 return {"error": "LimitExceeded"}
         with warnings.catch_warnings(record=True) as caught:
@@ -386,6 +400,9 @@ class NumpyProfile:
                 out.append(Ellipsis)
             elif kind.startswith("array"):
                 out.append(np.array(p, dtype=np.intp))
+            elif kind == "var":
+                # The bound array itself (format 1.2), as the oracle does.
+                out.append(p if p.dtype == np.intp else p.astype(np.intp))
             else:
                 out.append(np.array(p, dtype=np.bool_))
         return tuple(out)
@@ -485,7 +502,8 @@ class ArrayApiStrictProfile:
         "array", "index", "transpose", "moveaxis", "reshape", "squeeze",
         "expand_dims", "broadcast_to", "copy", "asarray", "assign", "add_assign",
     }
-    INDEX_KINDS = None
+    # Every kind but format 1.2's `var`, which this profile does not run.
+    INDEX_KINDS = {"int", "slice", "newaxis", "ellipsis", "array", "array0d", "mask", "mask0d", "()"}
 
     def __init__(self):
         import array_api_strict
@@ -529,6 +547,8 @@ class ArrayApiStrictProfile:
                 out.append(Ellipsis)
             elif kind.startswith("array"):
                 out.append(xp.asarray(p, dtype=xp.int64))
+            elif kind == "var":
+                raise Unsupported("{\"var\": ...} index items (format 1.2): not declared")
             else:
                 out.append(xp.asarray(p, dtype=xp.bool))
         return tuple(out)

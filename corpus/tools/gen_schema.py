@@ -79,6 +79,8 @@ DEFS = {
             "type": "array", "minItems": 3, "maxItems": 3, "items": {"oneOf": [{"type": "null"}, ref("int")]}}}},
         {"type": "object", "required": ["array"], "additionalProperties": False, "properties": {"array": ref("int_nest")}},
         {"type": "object", "required": ["mask"], "additionalProperties": False, "properties": {"mask": ref("bool_nest")}},
+        {"description": "format 1.2: an array bound by an earlier step, used as an intp index array",
+         "type": "object", "required": ["var"], "additionalProperties": False, "properties": {"var": ref("name")}},
     ]},
     "index": {"type": "array", "items": ref("item")},
     "value": {"oneOf": [
@@ -108,7 +110,7 @@ PROGRAM = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": BASE + "program.schema.json",
     "title": "viewcheck format-1 program",
-    "description": "A format-1 program (docs/FORMAT.md). JSON Schema cannot express every structural rule: names used only after an earlier step binds them and bound once, non-ragged index arrays and masks, the element limits of array / broadcast_to shapes (2^20), of index arrays (2^16) and of all index arrays and masks of a program (2^20), and integers written with a fraction or exponent (`1.0`, which JSON Schema counts as an integer) are checked by the typed parser (viewcheck::format::Program::from_json); duplicate keys, the line length (2^24 bytes) and the JSON nesting depth (128) are properties of the text, checked by viewcheck::format::Program::parse. A document valid here may still be rejected whole there; one invalid here is always rejected.",
+    "description": "A format-1 program (docs/FORMAT.md). JSON Schema cannot express every structural rule: names (src, dst, {\"var\"} values and index items) used only after an earlier step binds them and bound once, non-ragged index arrays and masks, the element limits of array / broadcast_to shapes (2^20), of index arrays (2^16) and of all index arrays and masks of a program (2^20), and integers written with a fraction or exponent (`1.0`, which JSON Schema counts as an integer) are checked by the typed parser (viewcheck::format::Program::from_json); duplicate keys, the line length (2^24 bytes) and the JSON nesting depth (128) are properties of the text, checked by viewcheck::format::Program::parse. A document valid here may still be rejected whole there; one invalid here is always rejected.",
     "type": "object",
     "required": ["format", "steps"],
     "additionalProperties": False,
