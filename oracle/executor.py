@@ -19,11 +19,11 @@ format-1: the raw NumPy statement runs first (it decides the step's outcome:
 error class, warning), the owning buffer is restored, the documented write is
 performed (value read completely first; for duplicate targets the last write in
 C order of ``d[idx]`` wins), and if the raw and documented results differ the
-step record gets ``"numpy_deviation": "overlap"`` (the value shares memory with
-the destination) or ``"numpy_deviation": "duplicate-order"`` (otherwise).  The
-documented result is kept either way.  ``run_program(program, "raw")`` keeps
-what NumPy's statement did instead, unmarked: NumPy as an implementation under
-test.
+step record gets ``"numpy_deviation": "overlap"`` (the value, or a
+``{"var": ...}`` index array, shares memory with the destination) or
+``"numpy_deviation": "duplicate-order"`` (otherwise).  The documented result
+is kept either way.  ``run_program(program, "raw")`` keeps what NumPy's
+statement did instead, unmarked: NumPy as an implementation under test.
 
 The executor runs on every NumPy release from 1.24 on (``SUPPORTED_NUMPY`` of
 the Rust crate) with the same meaning: where a spelling differs between
@@ -382,7 +382,10 @@ def _run_write(step, env, add, raw_writes):
         warnings.simplefilter("ignore")  # e.g. int64 scalar overflow wrap
         _documented_write(d, idx, v, add)
     if not np.array_equal(raw_result, owner):
-        if _is_array(v) and _Overlap().shares(v, d):
+        # The value, or (format 1.2) an index array, overlapping the
+        # destination is an overlap; a literal index never does.
+        overlap = _Overlap()
+        if any(_is_array(x) and overlap.shares(x, d) for x in (v, *idx)):
             record["numpy_deviation"] = "overlap"
         else:
             record["numpy_deviation"] = "duplicate-order"

@@ -5,12 +5,12 @@ Each ``case(slug, description, *steps, rules=...)`` becomes one case in
 The slug is the case's key in ids.json (its id never changes); ``rules``
 names the RULES.md rules the case demonstrates. The step helpers are
 documented in corpuslib.py; ``N``/``E`` are newaxis/ellipsis, ``S`` a slice,
-``X`` an index array, ``M`` a mask; a write value is an int (scalar) or a
-name (var).
+``X`` an index array, ``M`` a mask, ``V`` a bound array as an index array
+(format 1.2); a write value is an int (scalar) or a name (var).
 """
 
 from corpuslib import (  # noqa: F401
-    A, ADD, AS, BT, CP, DG, E, ED, FL, FULL, I, M, MV, N, R, RAV, S, SET, SQ, SW, T, X,
+    A, ADD, AS, BT, CP, DG, E, ED, FL, FULL, I, M, MV, N, R, RAV, S, SET, SQ, SW, T, V, X,
     area, case, raw_case, text_case,
 )
 
@@ -1611,3 +1611,58 @@ case("fx-oob-empty-subspace", "An out-of-bounds index array is checked when the 
      A("a", 0, 0), I("b", "a", X([1])), rules=["R-FANCY-6"])
 case("fx-oob-empty-slice-assign", "An index array after an empty slice is bounds-checked on assignment",
      A("a", 1, 0), SET("a", [S(2147483647, None, None), X([-1])], 0), rules=["R-FANCY-6"])
+
+# ==========================================================================
+# fancy-indexing: bound arrays as index arrays (format 1.2, {"var": NAME})
+# ==========================================================================
+
+area("fancy-indexing", "var-index")
+case("var-dst-view-assign", "a[2:][a[:-2]] = 3: an index that is a view of the destination's array is read before the write",
+     A("a", 6), I("d", "a", S(2, None)), I("i", "a", S(None, -2)), SET("d", [V("i")], 3),
+     rules=["R-OVERLAP-5", "V-VAR-1"])
+case("var-dst-view-add-assign", "a[2:][a[:-2]] += 3: the in-place form reads the aliasing index first too",
+     A("a", 6), I("d", "a", S(2, None)), I("i", "a", S(None, -2)), ADD("d", [V("i")], 3),
+     rules=["R-OVERLAP-5", "V-VAR-1"])
+case("var-is-dst", "a[a] += 10: the destination itself as its index",
+     A("a", 5), ADD("a", [V("a")], 10), rules=["R-OVERLAP-5", "V-VAR-1"])
+case("var-dst-reversed-duplicates", "A reversed view of the destination with duplicate values as the index of a write",
+     A("a", 6), I("h", "a", S(None, None, -2)), SET("a", [S(3, None)], 1), SET("a", [V("h")], "h"),
+     rules=["R-OVERLAP-5", "R-WRITE-5", "V-VAR-1"])
+case("var-is-value", "b[i] += i with i a view of b: index and value are both read before the write",
+     A("b", 4), I("i", "b", S(1, None)), ADD("b", [V("i")], "i"), rules=["R-OVERLAP-5", "R-OVERLAP-1", "V-VAR-1"])
+case("var-view-of-value", "The index is a view of the value, which a later write changes",
+     A("a", 6), A("b", 4), I("w", "b", S(1, None)), SET("a", [V("w")], "w"), SET("b", [V("w")], 0),
+     I("c", "a", V("w")), rules=["V-VAR-1", "R-FANCY-1"])
+case("var-src-is-index", "a[a]: an array indexed by itself gives a copy",
+     A("a", 5), I("b", "a", V("a")), rules=["V-VAR-1", "R-FANCY-1"])
+case("var-src-view-is-index", "r[r] with r a reversed view: the values, not the layout, of the index count",
+     A("a", 4), I("r", "a", S(None, None, -1)), I("b", "r", V("r")), I("c", "a", V("r")),
+     rules=["V-VAR-1", "R-FANCY-1"])
+case("var-0d", "A 0-d view as an index acts as the 0-d literal: a scalar of a 1-d array, a row copy of a 2-d one",
+     A("a", 5), I("z", "a", 2, E), I("b", "a", V("z")), I("c", "a", X(2)), A("m", 3, 4), I("e", "m", V("z")),
+     SET("a", [V("z")], -1), rules=["V-VAR-1", "R-INDEX-8"])
+case("var-with-slice-newaxis-mask", "A bound array next to slices, newaxis and masks, read and written",
+     A("a", 3, 4), I("i", "a", 0, S(None, 3)), I("b", "a", S(None, None, -1), N, V("i")),
+     I("c", "a", V("i"), M([t, f, t, t])), ADD("a", [N, V("i"), M([t, f, t, t])], 100),
+     rules=["V-VAR-1", "R-FANCY-2", "R-MASK-2"])
+case("var-2d-transposed", "A transposed 2-d view as an index: its logical shape and values, not its strides",
+     A("p", 2, 2), T("q", "p"), A("a", 4, 3), I("b", "a", V("q")), SET("a", [V("q"), S(1, None)], 7),
+     I("c", "a", V("q"), V("p")), rules=["V-VAR-1", "R-FANCY-2"])
+case("var-oob", "Out-of-bounds values in a bound array raise IndexError, and the write changes nothing",
+     A("a", 6), I("d", "a", S(3, None)), I("b", "d", V("a")), SET("d", [V("a")], 0),
+     rules=["V-VAR-1", "R-FANCY-4", "R-WRITE-6"])
+case("var-limit", "Bound arrays broadcasting beyond 2^24 elements are LimitExceeded, before bounds are checked",
+     A("a", 2, 2, 2), A("r", 257, 1, 1), A("c", 1, 257, 1), A("d", 1, 1, 257),
+     I("b", "a", V("r"), V("c"), V("d")), SET("a", [V("r"), V("c"), V("d")], 1),
+     rules=["V-VAR-1", "R-INDEX-10"])
+case("var-failed-skipped", "A var item naming a failed step skips the step",
+     A("a", 3), I("f", "a", 5), I("b", "a", V("f")), SET("a", [V("f")], 0), rules=["V-VAR-1", "V-STEP-1"])
+case("var-scalar-skipped", "A var item naming a scalar skips the step: a scalar is only a value",
+     A("a", 3), I("s", "a", 1), I("b", "a", V("s")), ADD("a", [V("s")], 1), SET("a", [0], "s"),
+     rules=["V-VAR-1", "V-STEP-1"])
+raw_case("var-unbound-later", "A var item naming a name bound only by a later step is rejected whole",
+         {"format": 1, "steps": [A("a", 3), I("b", "a", V("c")), A("c", 2)]}, rules=["V-FORMAT-1", "V-VAR-1"])
+raw_case("var-own-out", "A var item naming the step's own out is rejected whole",
+         {"format": 1, "steps": [A("a", 3), I("b", "a", V("b"))]}, rules=["V-FORMAT-1"])
+raw_case("var-bad-name", "A var item whose name breaks the name rules is rejected whole",
+         {"format": 1, "steps": [A("a", 3), SET("a", [V("A")], 0)]}, rules=["V-FORMAT-1"])

@@ -51,6 +51,11 @@ def M(nested):
     return {"mask": nested}
 
 
+def V(name):
+    """A bound array used as an index array (format 1.2): {"var": name}."""
+    return {"var": name}
+
+
 def _val(v):
     if isinstance(v, str):
         return {"var": v}
@@ -263,6 +268,8 @@ def program_features(c):
                     tags.add("item:array-0d" if _nd_is_0d(it["array"]) else "item:array")
                 elif "mask" in it:
                     tags.add("item:mask-0d" if _nd_is_0d(it["mask"]) else "item:mask")
+                elif "var" in it:
+                    tags.add("item:var")
     return tags
 
 

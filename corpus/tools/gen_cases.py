@@ -225,7 +225,9 @@ def preview(selectors):
             if "scalar" in a:
                 print(f"    {name} = {a['scalar']}")
             else:
-                vals = a["values"] if len(a["values"]) <= 24 else a["values"][:24] + ["..."]
+                # run_program gives the values as int64 bytes (see its docstring).
+                vals = executor.values_list(a["values"])
+                vals = vals if len(vals) <= 24 else vals[:24] + ["..."]
                 print(f"    {name}: shape={a['shape']} st={a['strides']} off={a['offset']} buf={a['buffer']} "
                       f"own={int(a['owndata'])} W={int(a['writeable'])} C={int(a['c_contiguous'])} "
                       f"F={int(a['f_contiguous'])} {vals}")
