@@ -747,6 +747,76 @@ mod tests {
     }
 
     #[test]
+    fn var_items_are_dependents_renamed_and_become_literals() {
+        let p = parse(
+            r#"{"format":1,"steps":[{"op":"array","out":"x","shape":[6]},
+            {"op":"index","out":"r","src":"x","index":[{"slice":[null,null,-2]}]},
+            {"op":"array","out":"y","shape":[2]},
+            {"op":"index","out":"z","src":"x","index":[{"var":"r"},"newaxis"]}]}"#,
+        );
+        // Dropping `r` drops `z`, which names it only in its index.
+        let q = without(&p, 1..2);
+        assert_eq!(q.steps.len(), 2);
+        assert!(Program::from_json(&q.to_json()).is_ok());
+        // Renaming reaches the var item.
+        let q = renamed(&p);
+        assert_eq!(q.steps[3].index_vars().collect::<Vec<_>>(), ["b"]);
+        // The literal of what `r` holds on the strided crate: [5, 3, 1].
+        let lit = var_literals(&p, 3);
+        assert_eq!(lit.len(), 1);
+        assert_eq!(
+            lit[0].index(),
+            Some(
+                &[
+                    Item::Array(NdList {
+                        shape: vec![3],
+                        data: vec![5, 3, 1]
+                    }),
+                    Item::NewAxis
+                ][..]
+            )
+        );
+        // "Fails" while something is bound to the values [5, 3, 1] by a
+        // copy: the var item becomes a literal, and `r` and `y` go. Every
+        // candidate the predicate sees is valid.
+        let mut pred = |q: &Program| {
+            assert!(Program::from_json(&q.to_json()).is_ok(), "{}", q.to_line());
+            let mut run = crate::backend::StridedRun::default();
+            for s in &q.steps {
+                run.step(s);
+            }
+            let found = run.env.iter().any(|(_, b)| {
+                matches!(b, crate::backend::Binding::Array(a)
+                    if a.owndata() && a.to_vec() == [5, 3, 1])
+            });
+            found
+        };
+        let small = shrink(&p, &mut pred);
+        assert_eq!(
+            small,
+            parse(
+                r#"{"format":1,"steps":[{"op":"array","out":"a","shape":[6]},
+                {"op":"index","out":"b","src":"a","index":[{"array":[5,3,1]}]}]}"#
+            )
+        );
+    }
+
+    #[test]
+    fn a_var_naming_a_scalar_or_nothing_has_no_literal() {
+        let p = parse(
+            r#"{"format":1,"steps":[{"op":"array","out":"a","shape":[3]},
+            {"op":"index","out":"s","src":"a","index":[1]},
+            {"op":"index","out":"f","src":"a","index":[7]},
+            {"op":"index","out":"b","src":"a","index":[{"var":"s"}]},
+            {"op":"index","out":"c","src":"a","index":[{"var":"f"}]}]}"#,
+        );
+        assert!(var_literals(&p, 3).is_empty());
+        assert!(var_literals(&p, 4).is_empty());
+        // They can still become a full slice.
+        assert!(simpler_items(&Item::Var("s".into())).contains(&Item::Slice(None, None, None)));
+    }
+
+    #[test]
     fn dropping_a_step_drops_its_dependents() {
         let p = parse(
             r#"{"format":1,"steps":[{"op":"array","out":"a","shape":[3]},

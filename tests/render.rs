@@ -115,6 +115,27 @@ fn program(line: &str) -> Program {
     Program::parse(line).unwrap()
 }
 
+/// Format 1.2's `{"var"}` index items: aliasing the destination (NumPy's
+/// `a[2:][a[:-2]] = 3`), in an index with a reserved name, next to a slice
+/// and a value var, naming a scalar and a failed step (both skipped).
+fn with_vars() -> Program {
+    program(
+        r#"{"format": 1, "steps": [
+        {"op": "array", "out": "a", "shape": [6]},
+        {"op": "index", "out": "d", "src": "a", "index": [{"slice": [2, null, null]}]},
+        {"op": "index", "out": "self", "src": "a", "index": [{"slice": [null, -2, null]}]},
+        {"op": "assign", "dst": "d", "index": [{"var": "self"}], "value": {"scalar": 3}},
+        {"op": "array", "out": "np", "shape": [3, 4]},
+        {"op": "index", "out": "b", "src": "np", "index": [{"var": "self"}, {"slice": [null, null, -1]}]},
+        {"op": "add_assign", "dst": "np", "index": [{"slice": [null, 2, null]}, {"var": "self"}], "value": {"var": "self"}},
+        {"op": "index", "out": "s", "src": "a", "index": [1]},
+        {"op": "index", "out": "c", "src": "a", "index": [{"var": "s"}]},
+        {"op": "index", "out": "f", "src": "a", "index": [9]},
+        {"op": "assign", "dst": "a", "index": [{"var": "f"}], "value": {"scalar": 0}},
+        {"op": "index", "out": "e", "src": "np", "index": [{"var": "a"}]}]}"#,
+    )
+}
+
 /// Names Python and Rust reserve, a `{"var"}` value, a mask, a failing
 /// step and a skipped one.
 fn awkward() -> Program {
@@ -148,6 +169,31 @@ fn the_numpy_script_prints_the_recorded_facts() {
         want.sort();
         assert_eq!(facts, want, "{id}: final facts");
     }
+}
+
+#[test]
+fn the_numpy_script_indexes_with_var_items() {
+    let p = with_vars();
+    let expected = StridedBackend.run(&p).unwrap();
+    let words = outcome_words(&expected);
+    // What the program claims to exercise: the write through an aliasing
+    // index, skips for a scalar and a failed name, and an error.
+    assert_eq!(words[3], "steps[3]: ok");
+    assert_eq!(words[8], "steps[8]: skipped");
+    assert_eq!(words[10], "steps[10]: skipped");
+    assert_eq!(words[11], "steps[11]: IndexError");
+    let (steps, mut facts) = run_script("vars", &p);
+    assert_eq!(steps, words);
+    let mut want = expected_facts(&expected);
+    facts.sort();
+    want.sort();
+    assert_eq!(facts, want);
+    let script = numpy_script(&p);
+    assert!(script.contains("d[self] = 3"), "{script}");
+    assert!(
+        script.contains(r#"if VC_ready(8, "a", index=("s",)):"#),
+        "{script}"
+    );
 }
 
 #[test]
@@ -187,6 +233,7 @@ fn the_rust_snippet_compiles_and_runs() {
         ("fancy", by_id("VC-0049")),
         ("write", by_id("VC-0011")),
         ("awkward", awkward()),
+        ("vars", with_vars()),
     ];
     assert!(programs[1]
         .1

@@ -26,7 +26,17 @@ fn check_limits(p: &Program) {
         assert!(len <= MAX_INDEX_ELEMENTS, "{len} index elements");
     };
     let mut index_elements = 0usize;
+    let mut bound: Vec<&str> = Vec::new();
     for step in &p.steps {
+        // Every name a step uses (var index items included) is bound by an
+        // earlier step; names are bound once.
+        for used in step.uses() {
+            assert!(bound.contains(&used), "`{used}` used before it is bound");
+        }
+        if let Some(out) = step.out() {
+            assert!(!bound.contains(&out), "`{out}` bound twice");
+            bound.push(out);
+        }
         match step {
             Step::Array { shape, .. } | Step::BroadcastTo { shape, .. } => {
                 assert!(shape.len() <= MAX_SHAPE_AXES);
@@ -63,6 +73,9 @@ fn check_limits(p: &Program) {
                             nd(shape, data.len());
                             index_elements += data.len();
                         }
+                        // A bound array (format 1.2): no literal elements;
+                        // bound by an earlier step (checked below).
+                        Item::Var(_) => {}
                         Item::NewAxis | Item::Ellipsis => {}
                     }
                 }
