@@ -219,3 +219,75 @@ def test_documented_write_matches_the_straightforward_reading(ex):
         flat = np.asarray(np.arange(d.size).reshape(d.shape)[idx]).ravel()
         duplicates += len(set(flat.tolist())) < flat.size
     assert checked > 1000 and duplicates > 100, (checked, duplicates)
+
+
+def _a2_bug(op, item):
+    """NumPy's ``a[2:][a[:-2]] = 3`` (or ``+=``) with the index as ``item``."""
+    return {
+        "format": 1,
+        "steps": [
+            {"op": "array", "out": "a", "shape": [6]},
+            {"op": "index", "out": "d", "src": "a", "index": [{"slice": [2, None, None]}]},
+            {"op": "index", "out": "i", "src": "a", "index": [{"slice": [None, -2, None]}]},
+            {"op": op, "dst": "d", "index": [item], "value": {"scalar": 3}},
+        ],
+    }
+
+
+def test_var_items_index_numpy_with_the_bound_view_itself(ex):
+    # Format 1.2: the raw statement sees the aliasing view, not a copy.
+    seen = []
+    raw = ex._raw_assign
+
+    def spy(d, idx, v):
+        seen.append((d, idx))
+        raw(d, idx, v)
+
+    ex._raw_assign = spy
+    obs = ex.run_program(_a2_bug("assign", {"var": "i"}))
+    (d, idx), = seen
+    assert isinstance(idx, tuple) and len(idx) == 1, idx
+    assert idx[0].dtype == np.intp and not idx[0].flags.owndata, idx[0].flags
+    assert np.shares_memory(idx[0], d)
+    assert obs["steps"][3] == {"ok": True}, obs["steps"]
+    # ... and means the literal of its values at the time of the step, for
+    # both writes (the documented path computes the targets first).
+    for op in ("assign", "add_assign"):
+        via_var = ex.run_program(_a2_bug(op, {"var": "i"}))
+        literal = ex.run_program(_a2_bug(op, {"array": [0, 1, 2, 3]}))
+        values = lambda o, n: ex.values_list(o["arrays"][n]["values"])  # noqa: E731
+        assert values(via_var, "a") == values(literal, "a"), (op, values(via_var, "a"))
+        assert via_var["steps"] == literal["steps"], via_var["steps"]
+
+
+def test_var_items_naming_scalars_or_unbound_names_skip(ex):
+    program = {
+        "format": 1,
+        "steps": [
+            {"op": "array", "out": "a", "shape": [3]},
+            {"op": "index", "out": "s", "src": "a", "index": [1]},
+            {"op": "index", "out": "f", "src": "a", "index": [7]},
+            {"op": "index", "out": "b", "src": "a", "index": [{"var": "s"}]},
+            {"op": "assign", "dst": "a", "index": [{"var": "f"}], "value": {"scalar": 0}},
+            {"op": "index", "out": "c", "src": "a", "index": [{"slice": [None, None, -1]}, {"var": "a"}]},
+        ],
+    }
+    obs = ex.run_program(program)
+    outcomes = [next(iter(r)) + ":" + str(next(iter(r.values()))) for r in obs["steps"]]
+    assert outcomes == ["ok:True", "ok:True", "error:IndexError", "skipped:True", "skipped:True",
+                        "error:IndexError"], outcomes
+    # A name no earlier step binds is a structural error, as for src/dst.
+    bad = {"format": 1, "steps": [{"op": "array", "out": "a", "shape": [3]},
+                                  {"op": "index", "out": "b", "src": "a", "index": [{"var": "z"}]}]}
+    _raises(lambda: ex.run_program(bad), ex.ProgramError)
+
+
+def test_var_items_count_for_the_element_limit_by_their_shape(ex):
+    a = np.arange(8, dtype=np.int64).reshape(2, 2, 2)
+    big = np.zeros(257, dtype=np.int64)
+    # Views with the broadcasting shapes (257,1,1), (1,257,1), (1,1,257).
+    idx = (big[:, None, None], big[None, :, None], big[None, None, :])
+    assert ex._exceeds_limit(a, idx)
+    assert not ex._exceeds_limit(a, idx[:2])
+    zero_d = np.arange(3, dtype=np.int64)[1, ...]
+    assert ex._advanced_result_size((4, 5), (zero_d,)) is None
