@@ -49,6 +49,10 @@ pub(crate) fn index_item(item: &Json) -> String {
         Json::Object(o) if o.contains_key("mask") => {
             format!("np.array({}, dtype=bool)", py(&o["mask"]))
         }
+        // Format 1.2: the bound array itself.
+        Json::Object(o) if o.get("var").is_some_and(Json::is_string) => {
+            o["var"].as_str().unwrap_or_default().to_string()
+        }
         other => py(other),
     }
 }
