@@ -102,12 +102,22 @@ def _build_nested(nested, dtype, what):
     return arr
 
 
-def _decode_item(item, env):
+#: NumPy before 2.3 does not copy an index array that overlaps the
+#: destination of a write: it reads the index while writing, so an element the
+#: write changes can point outside the array (``a[2:][a[:-2]] += 3`` writes
+#: out of bounds and corrupts the heap, and a later program crashes).  On
+#: those releases a ``{"var": ...}`` index of a write that may share memory
+#: with the destination is handed to NumPy as a copy.
+_INDEX_ALIAS_BUG = tuple(int(p) for p in np.__version__.split(".")[:2]) < (2, 3)
+
+
+def _decode_item(item, env, dst=None):
     """One ITEM of an index -> the Python/NumPy object NumPy is indexed with.
 
     ``{"var": NAME}`` (format 1.2) is the bound array itself, not a copy:
     NumPy is indexed with the very view, so the raw statement sees any
-    aliasing between the index and what is written.  The step runner has
+    aliasing between the index and what is written (except on the releases
+    of ``_INDEX_ALIAS_BUG``, for a write to ``dst``).  The step runner has
     already skipped the step if NAME is unbound or a scalar.
     """
     if isinstance(item, bool):
@@ -136,14 +146,17 @@ def _decode_item(item, env):
             # int64 data as an intp index array: the same array where intp
             # is int64, else a converted copy (an index is read before any
             # write, so a copy means the same).
+            if dst is not None and _INDEX_ALIAS_BUG and np.may_share_memory(arr, dst):
+                return arr.astype(np.intp, copy=True)
             return arr if arr.dtype == np.intp else arr.astype(np.intp)
     raise ProgramError(f"unknown index item {item!r}")
 
 
-def _decode_index(items, env):
+def _decode_index(items, env, dst=None):
+    """An index as NumPy's tuple; ``dst`` is the destination of a write."""
     if not isinstance(items, list):
         raise ProgramError(f"index must be a list of items, got {items!r}")
-    return tuple(_decode_item(it, env) for it in items)
+    return tuple(_decode_item(it, env, dst) for it in items)
 
 
 def _index_vars(step):
@@ -352,7 +365,7 @@ def _documented_write(d, idx, v, add):
 def _run_write(step, env, add, raw_writes):
     try:
         d = env[step["dst"]]
-        idx = _decode_index(step["index"], env)
+        idx = _decode_index(step["index"], env, d)
         value = step["value"]
         v = env[value["var"]] if "var" in value else value["scalar"]
     except (KeyError, TypeError) as exc:
