@@ -537,8 +537,10 @@ mod tests {
             "a[()] += s"
         );
         assert_eq!(
-            numpy_step(&json!({"op": "assign", "dst": "d", "index": [{"var": "i"}, 0],
-                "value": {"scalar": 3}})),
+            numpy_step(
+                &json!({"op": "assign", "dst": "d", "index": [{"var": "i"}, 0],
+                "value": {"scalar": 3}})
+            ),
             "d[i, 0] = 3"
         );
         assert_eq!(
