@@ -4,7 +4,9 @@
 
 use std::process::{Command, Output};
 
-use viewcheck::corpus::{ranges, Corpus};
+use viewcheck::corpus::ranges;
+#[cfg(feature = "oracle")]
+use viewcheck::corpus::Corpus;
 
 fn viewcheck(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_viewcheck"))
@@ -22,6 +24,8 @@ fn text(o: &Output) -> String {
     )
 }
 
+// Used by the NumPy-backed tests only.
+#[cfg(feature = "oracle")]
 fn fail_lines(o: &Output) -> Vec<String> {
     String::from_utf8_lossy(&o.stdout)
         .lines()
@@ -30,10 +34,14 @@ fn fail_lines(o: &Output) -> Vec<String> {
         .collect()
 }
 
+// Used by the NumPy-backed tests only.
+#[cfg(feature = "oracle")]
 fn id_of(line: &str) -> &str {
     line.split_whitespace().nth(1).unwrap_or("")
 }
 
+// Used by the NumPy-backed tests only.
+#[cfg(feature = "oracle")]
 fn marked_deviation(corpus: &Corpus, id: &str) -> bool {
     corpus.get(id).is_some_and(|c| {
         c.expect.as_ref().is_some_and(|e| {
