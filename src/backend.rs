@@ -176,9 +176,11 @@ fn order(o: Order) -> va::Order {
 
 /// Converts format-1 index items to the crate's [`va::Index`]; `None` if a
 /// `{"var": NAME}` item (format 1.2) names nothing bound or a scalar (the
-/// step is then skipped). A var item becomes the index array a literal
-/// `{"array": ...}` with NAME's current shape and values would give: the
-/// index is read completely before anything is written.
+/// step is then skipped). A var item becomes the index array of NAME's
+/// current shape and values, as a literal `{"array": ...}` would give, read
+/// completely before anything is written, with NAME's memory layout
+/// ([`va::Index::ArrayView`]: NumPy lays out some advanced-index results in
+/// the K order of their index arrays).
 pub fn to_index(items: &[Item], env: &Env) -> Option<Vec<va::Index>> {
     items
         .iter()
@@ -197,9 +199,10 @@ pub fn to_index(items: &[Item], env: &Env) -> Option<Vec<va::Index>> {
                     data: m.data.clone(),
                 },
                 Item::Var(n) => match env.get(n) {
-                    Some(Binding::Array(a)) => va::Index::Array {
+                    Some(Binding::Array(a)) => va::Index::ArrayView {
                         shape: a.shape().to_vec(),
                         data: a.to_vec(),
+                        strides: a.strides().to_vec(),
                     },
                     _ => return None,
                 },

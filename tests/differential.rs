@@ -155,6 +155,28 @@ fn strided_matches_numpy_on_var_index_programs() {
                 {{"op": "index", "out": "j", "src": "a", "index": [{{"slice": [null, 2, null]}}, {{"slice": [null, 2, null]}}]}},
                 {{"op": "assign", "dst": "a", "index": [{{"var": "j"}}, {{"var": "t"}}], "value": {{"scalar": 9}}}}]"#
         ),
+        // The layout of the index decides the layout of some results
+        // (R-FANCY-5): F-ordered, strided, reversed and broadcast (zero
+        // strides) indices, alone, in pairs, with a one-element subspace.
+        format!(
+            r#"[{a34}, {{"op": "array", "out": "f", "shape": [2, 3], "order": "F"}},
+                {{"op": "array", "out": "v", "shape": [12]}},
+                {{"op": "index", "out": "b", "src": "v", "index": [{{"var": "f"}}]}},
+                {{"op": "index", "out": "s", "src": "a", "index": [{{"slice": [null, null, 2]}}, {{"slice": [null, null, 2]}}]}},
+                {{"op": "index", "out": "c", "src": "v", "index": [{{"var": "s"}}]}},
+                {{"op": "index", "out": "r", "src": "f", "index": [{{"slice": [null, null, -1]}}, {{"slice": [null, null, -1]}}]}},
+                {{"op": "index", "out": "e", "src": "v", "index": [{{"var": "r"}}]}},
+                {{"op": "transpose", "out": "t", "src": "f", "axes": null}},
+                {{"op": "index", "out": "g", "src": "a", "index": [{{"var": "f"}}, {{"array": [[0], [1]]}}]}},
+                {{"op": "index", "out": "h", "src": "v", "index": [{{"var": "t"}}, "newaxis"]}},
+                {{"op": "index", "out": "k", "src": "a", "index": [{{"slice": [null, 2, null]}}, {{"var": "f"}}]}},
+                {{"op": "index", "out": "o", "src": "f", "index": [0, {{"slice": [null, 2, null]}}]}},
+                {{"op": "broadcast_to", "out": "w", "src": "o", "shape": [3, 2]}},
+                {{"op": "index", "out": "m", "src": "v", "index": [{{"var": "w"}}]}},
+                {{"op": "index", "out": "n", "src": "a", "index": [{{"var": "w"}}, {{"var": "t"}}]}},
+                {{"op": "array", "out": "q", "shape": [4, 1]}},
+                {{"op": "index", "out": "p", "src": "q", "index": [{{"var": "t"}}]}}]"#
+        ),
         // Skipped: a var naming a failed step, and a scalar.
         format!(
             r#"[{a6}, {{"op": "index", "out": "f", "src": "a", "index": [9]}},

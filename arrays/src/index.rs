@@ -33,6 +33,20 @@ pub enum Index {
         /// Values in C order.
         data: Vec<i64>,
     },
+    /// An integer (intp) index array read from an existing array, with
+    /// that array's memory layout: `data` in C order as for
+    /// [`Index::Array`], `strides` (in elements, one per axis) the layout
+    /// NumPy sees. Only the layout of some advanced-index results depends on
+    /// it (R-FANCY-5: the iterator's K order of the index arrays); a
+    /// C-contiguous one is exactly an [`Index::Array`].
+    ArrayView {
+        /// Extents (`[]` for a 0-d array).
+        shape: Vec<usize>,
+        /// Values in C order.
+        data: Vec<i64>,
+        /// Strides in elements.
+        strides: Vec<isize>,
+    },
     /// A boolean mask of any shape (0-d too).
     Mask {
         /// Extents (`[]` for a 0-d mask).
@@ -85,6 +99,8 @@ enum Entry {
         shape: Vec<usize>,
         data: Vec<i64>,
         bool_axis_len: Option<usize>,
+        /// The strides of an [`Index::ArrayView`]; `None`: C-contiguous.
+        strides: Option<Vec<isize>>,
     },
     /// A 0-d boolean: an advanced axis of length 1 (true) or 0 (false).
     Bool0d(bool),
@@ -163,7 +179,7 @@ impl Array {
                     consumed += shape.len();
                     advanced = true;
                 }
-                Index::Array { shape, .. } => {
+                Index::Array { shape, .. } | Index::ArrayView { shape, .. } => {
                     consumed += 1;
                     advanced |= !shape.is_empty();
                 }
@@ -196,7 +212,7 @@ impl Array {
                     bshapes.push(vec![data.iter().filter(|&&b| b).count()]);
                     axis += shape.len();
                 }
-                Index::Array { shape, .. } => {
+                Index::Array { shape, .. } | Index::ArrayView { shape, .. } => {
                     if !shape.is_empty() {
                         bshapes.push(shape.clone());
                     }
@@ -230,7 +246,10 @@ impl Array {
         let ndim = self.ndim();
         // Converting the index arrays happens before NumPy sees the index.
         for item in index {
-            if let Index::Array { shape, .. } | Index::Mask { shape, .. } = item {
+            if let Index::Array { shape, .. }
+            | Index::ArrayView { shape, .. }
+            | Index::Mask { shape, .. } = item
+            {
                 if shape.len() > MAX_DIMS {
                     return Err(Error::value(format!(
                         "maximum supported dimension for an ndarray is currently {MAX_DIMS}, found {}",
@@ -296,11 +315,12 @@ impl Array {
                             shape: vec![arr.len()],
                             data: arr,
                             bool_axis_len: Some(shape[k]),
+                            strides: None,
                         });
                     }
                     fancy_ndim = fancy_ndim.max(1);
                 }
-                Index::Array { shape, data } => {
+                Index::Array { shape, data } | Index::ArrayView { shape, data, .. } => {
                     if shape.is_empty() {
                         kinds.integer = true;
                         kinds.scalar_array = true;
@@ -315,6 +335,10 @@ impl Array {
                         shape: shape.clone(),
                         data: data.clone(),
                         bool_axis_len: None,
+                        strides: match item {
+                            Index::ArrayView { strides, .. } => Some(strides.clone()),
+                            _ => None,
+                        },
                     });
                 }
             }
@@ -539,11 +563,17 @@ impl Array {
                 status = 1;
             }
             match e {
-                Entry::Fancy { shape, data, .. } => {
+                Entry::Fancy {
+                    shape,
+                    data,
+                    strides,
+                    ..
+                } => {
                     arrays.push(IndexArr {
                         shape: shape.clone(),
                         data: data.clone(),
                         axis: Some(axis),
+                        strides: strides.clone(),
                     });
                     axis += 1;
                 }
@@ -551,6 +581,7 @@ impl Array {
                     shape: vec![usize::from(*b)],
                     data: vec![0; usize::from(*b)],
                     axis: None,
+                    strides: None,
                 }),
                 Entry::Ellipsis(k) => {
                     axis += k;
@@ -854,6 +885,8 @@ struct IndexArr {
     shape: Vec<usize>,
     data: Vec<i64>,
     axis: Option<usize>,
+    /// The memory layout NumPy sees (`None`: C-contiguous).
+    strides: Option<Vec<isize>>,
 }
 
 /// An advanced index, ready to run: the index arrays, their broadcast shape
@@ -922,6 +955,36 @@ impl FancyPlan {
         out
     }
 
+    /// The `B` axes, outermost first, in the order NumPy's iterator keeps
+    /// over the index arrays (each broadcast to `B`, in its own strides).
+    fn index_keep_order(&self) -> Vec<usize> {
+        let nb = self.bshape.len();
+        if self.arrays.iter().all(|a| a.strides.is_none()) {
+            // C-contiguous arrays broadcast keep C order.
+            return (0..nb).collect();
+        }
+        let operands: Vec<Vec<isize>> = self
+            .arrays
+            .iter()
+            .map(|a| {
+                let own = match &a.strides {
+                    Some(s) => s.clone(),
+                    None => layout::fill_strides(&a.shape, false),
+                };
+                let mut b = vec![0isize; nb];
+                let lead = nb - a.shape.len();
+                for (k, (&e, &st)) in a.shape.iter().zip(&own).enumerate() {
+                    if e != 1 {
+                        b[lead + k] = st;
+                    }
+                }
+                b
+            })
+            .collect();
+        let ops: Vec<&[isize]> = operands.iter().map(Vec::as_slice).collect();
+        layout::nditer_keep_order(&self.bshape, &ops)
+    }
+
     /// The `B + S` shape of the buffer.
     fn buffer_shape(&self) -> Vec<usize> {
         self.bshape
@@ -974,14 +1037,18 @@ impl FancyPlan {
     /// it, and returns it, or its transposed view when `consec != 0`.
     ///
     /// Layout (`PyArray_MapIterNew`): when the subspace has exactly one
-    /// element the buffer is C-ordered; otherwise `B` is C-ordered and
-    /// outermost and the subspace axes are innermost in the |stride| order
-    /// of the subspace view. Zero elements: all strides 0.
+    /// element the `B` axes follow the iterator's K order of the index
+    /// arrays (C order for C-contiguous ones, however they broadcast; the
+    /// layout of an [`Index::ArrayView`] can change it); otherwise `B` is
+    /// C-ordered and outermost and the subspace axes are innermost in the
+    /// |stride| order of the subspace view. Zero elements: all strides 0.
     fn gather(&self, source: &Array) -> Array {
         let full = self.buffer_shape();
         let nb = self.bshape.len();
         let strides = if self.subspace.size() == 1 {
-            layout::alloc_strides(&full, false)
+            let mut perm = self.index_keep_order();
+            perm.extend(nb..full.len());
+            layout::alloc_strides_perm(&full, &perm)
         } else {
             let mut perm: Vec<usize> = (0..nb).collect();
             perm.extend(

@@ -1648,6 +1648,10 @@ case("var-with-slice-newaxis-mask", "A bound array next to slices, newaxis and m
 case("var-2d-transposed", "A transposed 2-d view as an index: its logical shape and values, not its strides",
      A("p", 2, 2), T("q", "p"), A("a", 4, 3), I("b", "a", V("q")), SET("a", [V("q"), S(1, None)], 7),
      I("c", "a", V("q"), V("p")), rules=["V-VAR-1", "R-FANCY-2"])
+case("var-layout", "The result of indexing by a bound array follows its memory layout: F-ordered, broadcast, strided",
+     A("f", 2, 3, order="F"), A("v", 12), I("b", "v", V("f")), BT("w", "f", [2, 2, 3]), I("m", "v", V("w")),
+     I("s", "v", S(None, None, 2)), R("q", "s", [2, 3]), I("c", "v", V("q")), A("a", 6, 1), I("e", "a", V("f")),
+     rules=["V-VAR-1", "R-FANCY-5"])
 case("var-oob", "Out-of-bounds values in a bound array raise IndexError, and the write changes nothing",
      A("a", 6), I("d", "a", S(3, None)), I("b", "d", V("a")), SET("d", [V("a")], 0),
      rules=["V-VAR-1", "R-FANCY-4", "R-WRITE-6"])

@@ -436,9 +436,10 @@ impl Gen<'_, '_, '_, '_> {
                 continue;
             }
             let mut trial = literal.clone();
-            trial[j] = viewcheck_arrays::Index::Array {
+            trial[j] = viewcheck_arrays::Index::ArrayView {
                 shape: a.shape().to_vec(),
                 data: a.to_vec(),
+                strides: a.strides().to_vec(),
             };
             let fits = match catch_unwind(AssertUnwindSafe(|| x.get(&trial))) {
                 Ok(Ok(Indexed::Array(r))) => r.size() <= result_limit,

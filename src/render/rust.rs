@@ -40,12 +40,13 @@ mod vc {
         None
     }
 
-    /// A `{"var": NAME}` index item (format 1.2): NAME's current shape and
-    /// values as an index array, read before anything is written.
+    /// A `{"var": NAME}` index item (format 1.2): NAME's current shape,
+    /// values and layout as an index array, read before anything is written.
     pub fn index_of(a: &Array) -> Index {
-        Index::Array {
+        Index::ArrayView {
             shape: a.shape().to_vec(),
             data: a.to_vec(),
+            strides: a.strides().to_vec(),
         }
     }
 
