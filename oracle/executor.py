@@ -107,8 +107,23 @@ def _build_nested(nested, dtype, what):
 #: write changes can point outside the array (``a[2:][a[:-2]] += 3`` writes
 #: out of bounds and corrupts the heap, and a later program crashes).  On
 #: those releases a ``{"var": ...}`` index of a write that may share memory
-#: with the destination is handed to NumPy as a copy.
+#: with the destination is handed to NumPy as a copy -- unless the write can
+#: only put values into the index that stay within every axis
+#: (``_alias_stays_in_bounds``): then NumPy gets the very view, and its bug
+#: shows (a wrong result, marked ``numpy_deviation``, or kept under raw
+#: writes) without touching memory outside the array.
 _INDEX_ALIAS_BUG = tuple(int(p) for p in np.__version__.split(".")[:2]) < (2, 3)
+
+
+def _alias_stays_in_bounds(d, v, add):
+    """Whether ``d[idx] = v`` can only write values v with 0 <= v < every
+    extent of ``d`` (an ``add_assign`` may write anything)."""
+    if add or d.ndim == 0 or min(d.shape) == 0:
+        return False
+    vals = np.asarray(v)
+    if vals.size == 0:
+        return True
+    return bool(vals.min() >= 0 and vals.max() < min(d.shape))
 
 
 def _decode_item(item, env, dst=None):
@@ -365,9 +380,10 @@ def _documented_write(d, idx, v, add):
 def _run_write(step, env, add, raw_writes):
     try:
         d = env[step["dst"]]
-        idx = _decode_index(step["index"], env, d)
         value = step["value"]
         v = env[value["var"]] if "var" in value else value["scalar"]
+        guard = None if _alias_stays_in_bounds(d, v, add) else d
+        idx = _decode_index(step["index"], env, guard)
     except (KeyError, TypeError) as exc:
         raise ProgramError(f"malformed {step.get('op')!r} step {step!r}: {exc!r}") from exc
     if _exceeds_limit(d, idx):

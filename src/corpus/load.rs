@@ -548,7 +548,7 @@ impl Corpus {
     }
 
     /// Adds `case` (a case object without id, as [`Variant::to_case`] makes
-    /// it) right after `of` in `of`'s file, with the next free id and its
+    /// it) at the end of `of`'s file, with the next free id and its
     /// features re-derived, and rewrites that file. Unlike
     /// [`Corpus::add_case`] it shares `of`'s program by design.
     pub fn add_variant(&mut self, of: &Case, case: Json) -> Result<String, Problem> {
@@ -574,14 +574,9 @@ impl Corpus {
             .iter_mut()
             .find(|f| f.path == of.file)
             .ok_or_else(|| Problem::new(&of.file, Some(&of.id), "the case's file is not loaded"))?;
-        let at = file
-            .cases
-            .iter()
-            .rposition(|c| {
-                c.id == of.id || c.raw.get("variant_of").and_then(Json::as_str) == Some(&of.id)
-            })
-            .map_or(file.cases.len(), |i| i + 1);
-        file.cases.insert(at, parsed);
+        // At the end, where corpus/tools/gen_cases.py keeps the cases its
+        // tables do not make, so that both writers agree on the file.
+        file.cases.push(parsed);
         corpus_write_file(&self.root, file)?;
         Ok(id)
     }
