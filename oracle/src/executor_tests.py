@@ -251,14 +251,29 @@ def test_var_items_index_numpy_with_the_bound_view_itself(ex):
     assert idx[0].dtype == np.intp and not idx[0].flags.owndata, idx[0].flags
     assert np.shares_memory(idx[0], d)
     assert obs["steps"][3] == {"ok": True}, obs["steps"]
-    # On releases that read such an index while writing, NumPy gets a copy
-    # (and an index step, which writes nothing, still the view).
+    # On releases that read such an index while writing, NumPy still gets
+    # the view when the write can only put in-bounds values into it (3 < 4,
+    # the extent of d), so that their bug shows ...
     ex._INDEX_ALIAS_BUG = True
     seen.clear()
     ex.run_program(_a2_bug("assign", {"var": "i"}))
     (d, idx), = seen
+    assert np.shares_memory(idx[0], d)
+    # ... and a copy when it could write anything (+=): reading the index
+    # while writing would then reach outside the array.
+    raw_add = ex._raw_add_assign
+
+    def spy_add(d, idx, v):
+        seen.append((d, idx))
+        raw_add(d, idx, v)
+
+    ex._raw_add_assign = spy_add
+    seen.clear()
+    ex.run_program(_a2_bug("add_assign", {"var": "i"}))
+    (d, idx), = seen
     assert idx[0].flags.owndata and not np.shares_memory(idx[0], d)
     assert list(idx[0]) == [0, 1, 2, 3], idx[0]
+    ex._raw_add_assign = raw_add
     ex._INDEX_ALIAS_BUG = False
     # ... and means the literal of its values at the time of the step, for
     # both writes (the documented path computes the targets first).
