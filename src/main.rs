@@ -138,6 +138,11 @@ enum Command {
         /// failure, footer with counts) to FILE.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Worker processes running cases side by side: a number, or
+        /// `auto` for one per available core. The results are the same for
+        /// every N.
+        #[arg(long, short, value_name = "N|auto", default_value = "1", value_parser = parse_jobs)]
+        jobs: usize,
     },
     /// Run every program in FILE (JSON Lines or one JSON document) on both
     /// backends and print their differences (exit 1 if any differ).
@@ -366,6 +371,7 @@ fn main() -> ExitCode {
             shard,
             time,
             report,
+            jobs,
         } => {
             generator_config(max_steps, max_ndim, max_extent, invalid_rate).and_then(|generator| {
                 cli::check::check(
@@ -384,6 +390,7 @@ fn main() -> ExitCode {
                         },
                         shard: shard.unwrap_or((0, 1)),
                         time,
+                        jobs,
                     },
                     quiet,
                     in_process,

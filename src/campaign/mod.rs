@@ -66,6 +66,9 @@ pub struct Config {
     /// Time limit of one program on one backend (and of one step of
     /// shrinking) when the campaign runs in worker processes.
     pub timeout: Duration,
+    /// How many worker processes run cases side by side (at least 1). The
+    /// results do not depend on it.
+    pub jobs: usize,
 }
 
 impl Config {
@@ -93,6 +96,7 @@ impl Default for Config {
             time: None,
             generator: crate::generate::GenConfig::default(),
             timeout: crate::protocol::DEFAULT_TIMEOUT,
+            jobs: 1,
         }
     }
 }
