@@ -264,11 +264,38 @@ enum Command {
         #[arg(long, value_enum)]
         backend: BackendArg,
     },
-    /// Internal: run the cases of a campaign job (first line of standard
+    /// Internal: run the cases of campaign jobs (one a line of standard
     /// input) and stream the events to standard output (what `check`
     /// supervises).
     #[command(hide = true)]
     CheckWorker,
+    /// Measure throughput: a plain-Python loop (bench/baseline.py), `exec`
+    /// on both backends and `check` with 1..N workers, on the same
+    /// generated programs (docs/BENCHMARK.md).
+    #[command(hide = true)]
+    Bench {
+        /// Programs to generate and run.
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+        programs: u64,
+        /// Generator seed.
+        #[arg(long, default_value_t = DEFAULT_SEED)]
+        seed: u64,
+        /// Measure `check` with 1 to N workers.
+        #[arg(long, default_value = "2", value_parser = parse_jobs)]
+        jobs: usize,
+        /// Rounds; each figure is the best of them.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=20))]
+        repeat: u64,
+        /// Where programs, outputs and bench.json go.
+        #[arg(long, default_value = "target/viewcheck-bench")]
+        dir: PathBuf,
+        /// The Python running the baseline (default: the project's venv).
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// The baseline script.
+        #[arg(long, default_value_os_t = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/baseline.py")))]
+        baseline: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -453,6 +480,23 @@ fn main() -> ExitCode {
         } => cli::import_crash::import_crash(&artifact, kind, &area, &topic, &corpus, dry_run),
         Command::Worker { backend } => cli::worker::serve_worker(backend),
         Command::CheckWorker => cli::worker::serve_check_worker(),
+        Command::Bench {
+            programs,
+            seed,
+            jobs,
+            repeat,
+            dir,
+            python,
+            baseline,
+        } => cli::bench::bench(cli::bench::BenchArgs {
+            programs,
+            seed,
+            jobs,
+            dir,
+            python,
+            baseline,
+            repeat: repeat as usize,
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

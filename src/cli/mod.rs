@@ -11,6 +11,7 @@ use viewcheck::supervise::{read_bounded_line, BoundedLine};
 
 use crate::{BackendArg, Fatal};
 
+pub(crate) mod bench;
 pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod exec;
