@@ -461,7 +461,20 @@ pub fn serve(
                 implementation: implementation.clone(),
                 capabilities: capabilities.clone(),
             },
-            Request::Run { seq, program } => run_one(backend, seq, program.get()),
+            Request::Run { seq, program } => match run_one(backend, seq, program.get()) {
+                Ok(observation) => {
+                    // What `Response::Result` writes, without parsing the
+                    // observation again: our own writer made it.
+                    write!(
+                        output,
+                        r#"{{"type":"result","seq":{seq},"observation":{observation}}}"#
+                    )?;
+                    output.write_all(b"\n")?;
+                    output.flush()?;
+                    continue;
+                }
+                Err(response) => response,
+            },
         };
         output.write_all(response.to_line().as_bytes())?;
         output.write_all(b"\n")?;
@@ -469,32 +482,28 @@ pub fn serve(
     }
 }
 
-fn run_one(backend: &dyn Backend, seq: u64, program: &str) -> Response {
+/// The observation line of one program, or the response that says why
+/// there is none.
+fn run_one(backend: &dyn Backend, seq: u64, program: &str) -> Result<String, Response> {
     let observation = match Program::parse(program) {
         Err(e) => Observation::rejected(e.to_string()).to_line(),
         Ok(p) => match crate::compare::guarded_run(backend, &p) {
             Ok(o) => o.to_line(),
             Err(e) if e.class() == "unsupported" => {
-                return Response::Unsupported {
+                return Err(Response::Unsupported {
                     seq,
                     reason: e.message[crate::backend::UNSUPPORTED.len()..].to_string(),
-                }
+                })
             }
             Err(e) => {
-                return Response::Error {
+                return Err(Response::Error {
                     seq,
                     message: e.message,
-                }
+                })
             }
         },
     };
-    match RawValue::from_string(observation) {
-        Ok(observation) => Response::Result { seq, observation },
-        Err(e) => Response::Error {
-            seq,
-            message: format!("unserializable observation: {e}"),
-        },
-    }
+    Ok(observation)
 }
 
 /// How to start an implementation's process.
