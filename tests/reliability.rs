@@ -136,6 +136,42 @@ fn exec_turns_a_hang_and_a_crash_into_backend_errors_and_goes_on() {
     assert!(timeouts >= 1 && crashes >= 1, "{out}");
     assert_eq!(ok + timeouts + crashes, 12, "{out}");
     assert!(t.elapsed() < Duration::from_secs(30 + timeouts as u64));
+
+    // From a file, programs are sent ahead of their answers: the same lines,
+    // each fault still charged to its own program, with blank and invalid
+    // lines in between.
+    let mixed = format!(
+        "{}\n\nnot json\n{}",
+        programs[..6].join("\n"),
+        programs[6..].join("\n")
+    );
+    let dir = temp_dir("exec-ahead");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("programs.jsonl");
+    std::fs::write(&file, &mixed).unwrap();
+    let faults = "hang:strided:3,abort:strided:5";
+    let piped = run(
+        viewcheck()
+            .args(["exec", "--backend", "strided", "--timeout", "1"])
+            .env("VIEWCHECK_INJECT_FAULT", faults),
+        &mixed,
+    );
+    let ahead = run(
+        viewcheck()
+            .args(["exec", "--backend", "strided", "--timeout", "1"])
+            .arg(&file)
+            .env("VIEWCHECK_INJECT_FAULT", faults),
+        "",
+    );
+    assert_eq!(ahead.status.code(), Some(0), "{}", text(&ahead));
+    assert_eq!(
+        String::from_utf8_lossy(&ahead.stdout),
+        String::from_utf8_lossy(&piped.stdout),
+        "{}",
+        text(&ahead)
+    );
+    assert_eq!(String::from_utf8_lossy(&ahead.stdout).lines().count(), 13);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
