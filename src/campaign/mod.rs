@@ -28,6 +28,7 @@ use crate::format::{Program, StepOutcome, OPS};
 mod engine;
 pub mod supervisor;
 pub mod wire;
+mod worker;
 
 pub use engine::{
     reproducer_path, run, run_with, with_project_runner, write_reproducer, Batch, CaseRunner,
