@@ -68,6 +68,21 @@ fn input_is_a_file(file: Option<&Path>) -> bool {
     }
 }
 
+/// The line itself as the program of a `run` request, when it is JSON
+/// that the request can carry: the worker then parses it with the same
+/// reader `exec` would use, so a program that is not valid format 1 gets
+/// the same `format_error` line from it, and a valid one the same
+/// observation, without `exec` parsing and writing every program once more.
+/// `None` (parse it here) for anything else: not UTF-8, not JSON, or nested
+/// so deeply that the request would be too deep.
+fn sendable_as_is(line: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(line).ok()?;
+    // One level more, as in the request.
+    let wrapped = format!("[{text}]");
+    serde_json::from_str::<serde::de::IgnoredAny>(&wrapped).ok()?;
+    Some(text.to_string())
+}
+
 /// Programs in flight at most when reading ahead, and their bytes: well
 /// within a pipe's 64 KiB, so that sending never blocks on a worker that
 /// hangs (and stops reading).
@@ -143,6 +158,9 @@ fn exec_ahead(
     let mut eof = false;
     // A program could not be sent: send nothing more until it is resent.
     let mut stalled = false;
+    // A backend that supports everything gets each line as it is (see
+    // `sendable_as_is`).
+    let unrestricted = backend.capabilities() == viewcheck::protocol::Capabilities::all();
     loop {
         while !eof
             && !stalled
@@ -156,7 +174,7 @@ fn exec_ahead(
                         .unwrap_or_else(|| "standard input".into())
                 ))
             })?;
-            let program = match read {
+            let text = match read {
                 BoundedLine::Eof => {
                     eof = true;
                     break;
@@ -173,25 +191,29 @@ fn exec_ahead(
                 BoundedLine::Line(buf) if buf.iter().all(u8::is_ascii_whitespace) => continue,
                 BoundedLine::Line(buf) => {
                     let line = buf.strip_suffix(b"\r").unwrap_or(&buf);
-                    match Program::parse_bytes(line) {
-                        Err(e) => {
-                            queue.push_back(Entry::Ready(
-                                Observation::rejected(e.to_string()).to_line(),
-                            ));
-                            continue;
-                        }
-                        Ok(p) => p,
+                    match unrestricted.then(|| sendable_as_is(line)).flatten() {
+                        Some(text) => text,
+                        None => match Program::parse_bytes(line) {
+                            Err(e) => {
+                                queue.push_back(Entry::Ready(
+                                    Observation::rejected(e.to_string()).to_line(),
+                                ));
+                                continue;
+                            }
+                            Ok(p) => {
+                                if let Some(reason) = backend.capabilities().unsupported(&p) {
+                                    queue.push_back(Entry::Ready(backend_error_line(&format!(
+                                        "backend `{}`: unsupported: {reason}",
+                                        backend.name()
+                                    ))));
+                                    continue;
+                                }
+                                p.to_line()
+                            }
+                        },
                     }
                 }
             };
-            if let Some(reason) = backend.capabilities().unsupported(&program) {
-                queue.push_back(Entry::Ready(backend_error_line(&format!(
-                    "backend `{}`: unsupported: {reason}",
-                    backend.name()
-                ))));
-                continue;
-            }
-            let text = program.to_line();
             let seq = backend.submit(&text).ok();
             stalled = seq.is_none();
             ahead += 1;
