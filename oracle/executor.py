@@ -21,7 +21,16 @@ performed (value read completely first; for duplicate targets the last write in
 C order of ``d[idx]`` wins), and if the raw and documented results differ the
 step record gets ``"numpy_deviation": "overlap"`` (the value shares memory with
 the destination) or ``"numpy_deviation": "duplicate-order"`` (otherwise).  The
-documented result is kept either way.
+documented result is kept either way.  ``run_program(program, "raw")`` keeps
+what NumPy's statement did instead, unmarked: NumPy as an implementation under
+test.
+
+The executor runs on every NumPy release from 1.24 on (``SUPPORTED_NUMPY`` of
+the Rust crate) with the same meaning: where a spelling differs between
+releases it uses one every release accepts (``reshape`` without ``copy``),
+and where a release lacks an API a program asks for (``reshape(copy=...)``
+before 2.1) the step's outcome is what that release does with the call: it
+raises ``TypeError``.
 """
 
 import math
@@ -43,6 +52,10 @@ PROGRAM_ELEMENT_LIMIT = 2**22
 #: unbounded); 10**4 candidate steps take a few milliseconds at most, and
 #: beyond that ``_Overlap`` answers from the element addresses instead.
 SHARES_MAX_WORK = 10**4
+
+#: NumPy's exception for an overlap problem its solver gave up on
+#: (``numpy.exceptions`` exists from 1.25 on; 1.24 has it at the top level).
+_TOO_HARD = getattr(getattr(np, "exceptions", np), "TooHardError")
 
 #: Element size of every array a program can create (int64).
 ITEMSIZE = 8
@@ -275,6 +288,11 @@ def _documented_write(d, idx, v, add):
     only the flat positions of the target are materialised, never the
     broadcast value or d[idx] itself.
     """
+    if d.size == 0:
+        # Nothing to write, and nothing to compute: the positions of an
+        # empty target under a huge index can exceed what NumPy allocates
+        # (NumPy before 2.3 accepts such a write).
+        return
     # 1. The value is read completely before anything is written.
     val = np.array(v, copy=True) if _is_array(v) else v
     val = np.asarray(val, dtype=np.int64)
@@ -311,7 +329,7 @@ def _documented_write(d, idx, v, add):
     d.flat[targets] = new
 
 
-def _run_write(step, env, add):
+def _run_write(step, env, add, raw_writes):
     try:
         d = env[step["dst"]]
         idx = _decode_index(step["index"])
@@ -336,6 +354,8 @@ def _run_write(step, env, add):
     record = {"ok": True}
     if caught:
         record["warning"] = caught[0].category.__name__
+    if raw_writes:
+        return record
     raw_result = owner.copy(order="K")
     _restore(owner, snapshot)
     with warnings.catch_warnings():
@@ -485,6 +505,7 @@ class _State:
         self.order = []  # bound names, in binding order
         self.known = set()  # names bound by a step so far, successful or not
         self.elements = 0  # elements of all bound arrays (PROGRAM_ELEMENT_LIMIT)
+        self.raw_writes = False  # keep NumPy's own write results
 
 
 def _run_step(step, state):
@@ -512,7 +533,7 @@ def _run_step(step, state):
         return {"skipped": True}
 
     if op in _WRITE_OPS:
-        return _run_write(step, env, _WRITE_OPS[op])
+        return _run_write(step, env, _WRITE_OPS[op], state.raw_writes)
 
     try:
         thunk = _BINDING_OPS[op](step, env)
@@ -597,7 +618,7 @@ class _Overlap:
     def shares(self, x, y):
         try:
             return bool(np.shares_memory(x, y, max_work=SHARES_MAX_WORK))
-        except np.exceptions.TooHardError:
+        except _TOO_HARD:
             return self.shares_by_addresses(x, y)
 
     def shares_by_addresses(self, x, y):
@@ -664,8 +685,11 @@ def _resource_failure(exc, where):
     return ResourceError(f"{kind} ({type(exc).__name__}: {exc}) {where}")
 
 
-def run_program(program):
+def run_program(program, writes="documented"):
     """Execute one format-1 program; return its format-1 observation.
+
+    ``writes`` is ``"documented"`` (format 1's semantics, deviations marked)
+    or ``"raw"`` (what NumPy's own statements did).
 
     ``program`` is the parsed JSON object.  The result contains only dicts,
     lists, str, int and bool, except that each array's ``values`` is
@@ -680,7 +704,10 @@ def run_program(program):
     steps = program.get("steps")
     if not isinstance(steps, list):
         raise ProgramError('a program needs a "steps" list')
+    if writes not in ("documented", "raw"):
+        raise ValueError(f"writes must be 'documented' or 'raw', not {writes!r}")
     state = _State()
+    state.raw_writes = writes == "raw"
     records = []
     for i, step in enumerate(steps):
         try:

@@ -454,17 +454,43 @@ impl Backend for NumpyBackend {
     }
 
     fn run(&self, program: &Program) -> Result<Observation, BackendError> {
-        let fail = |message: String| BackendError {
-            backend: "numpy".into(),
-            message,
-        };
-        let oracle = viewcheck_oracle::Oracle::global().map_err(|e| fail(e.to_string()))?;
-        let json = oracle
-            .run(&program.to_json())
-            .map_err(|e| fail(e.to_string()))?;
-        Observation::from_json(&json)
-            .map_err(|e| fail(format!("the oracle returned a malformed observation: {e}")))
+        run_numpy(program, viewcheck_oracle::Writes::Documented)
     }
+}
+
+/// NumPy as an implementation under test: like [`NumpyBackend`], but every
+/// write keeps what NumPy's own statement did (`--writes raw`), unmarked,
+/// so NumPy's write bugs show as divergences from the documented answers.
+#[cfg(feature = "oracle")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RawNumpyBackend;
+
+#[cfg(feature = "oracle")]
+impl Backend for RawNumpyBackend {
+    fn name(&self) -> &str {
+        "numpy"
+    }
+
+    fn run(&self, program: &Program) -> Result<Observation, BackendError> {
+        run_numpy(program, viewcheck_oracle::Writes::Raw)
+    }
+}
+
+#[cfg(feature = "oracle")]
+fn run_numpy(
+    program: &Program,
+    writes: viewcheck_oracle::Writes,
+) -> Result<Observation, BackendError> {
+    let fail = |message: String| BackendError {
+        backend: "numpy".into(),
+        message,
+    };
+    let oracle = viewcheck_oracle::Oracle::global().map_err(|e| fail(e.to_string()))?;
+    let json = oracle
+        .run_with(&program.to_json(), writes)
+        .map_err(|e| fail(e.to_string()))?;
+    Observation::from_json(&json)
+        .map_err(|e| fail(format!("the oracle returned a malformed observation: {e}")))
 }
 
 /// Runs a JSON line on a backend: malformed programs give a `format_error`

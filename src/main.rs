@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use viewcheck::campaign::{Config, DEFAULT_FAILURES_DIR, DEFAULT_SEED};
 use viewcheck::compare::Level;
@@ -74,6 +74,8 @@ enum Command {
         /// (docs/PROTOCOL.md).
         #[arg(long = "impl", value_name = "SPEC", value_parser = parse_impl)]
         implementation: Option<ImplSpec>,
+        #[command(flatten)]
+        numpy: NumpyArgs,
         /// JSON Lines file of programs (default: standard input).
         file: Option<PathBuf>,
         /// Time limit of one program, in seconds (a program over it gives a
@@ -127,6 +129,8 @@ enum Command {
         /// to the ops and index kinds it declares.
         #[arg(long = "impl", value_name = "SPEC", value_parser = parse_impl)]
         implementation: Option<ImplSpec>,
+        #[command(flatten)]
+        numpy: NumpyArgs,
         /// Run only shard I of N (1-based): the cases c with c % N == I - 1,
         /// so that N machines (a CI matrix) share one campaign.
         #[arg(long, value_name = "I/N", value_parser = parse_shard)]
@@ -162,6 +166,8 @@ enum Command {
         /// `numpy` or `cmd:<command line>` (docs/PROTOCOL.md).
         #[arg(long = "impl", value_name = "SPEC", value_parser = parse_impl)]
         implementation: Option<ImplSpec>,
+        #[command(flatten)]
+        numpy: NumpyArgs,
         /// For each differing program, also print its buffer picture, a
         /// NumPy script and a viewcheck-arrays Rust snippet doing it.
         #[arg(long)]
@@ -185,6 +191,8 @@ enum Command {
         /// docs/PROTOCOL.md, run with `sh -c`).
         #[arg(long = "impl", value_name = "SPEC", value_parser = parse_impl)]
         implementation: Option<ImplSpec>,
+        #[command(flatten)]
+        numpy: NumpyArgs,
         /// Comparison level.
         #[arg(long, value_enum, default_value_t = LevelArg::Exact)]
         level: LevelArg,
@@ -213,6 +221,10 @@ enum Command {
         /// Time limit of one program, in seconds.
         #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
         timeout: f64,
+        /// Compare with the answers recorded for this NumPy release (the
+        /// cases whose `numpy` range includes it; default: the pin).
+        #[arg(long, value_name = "VERSION", value_parser = parse_numpy)]
+        answers: Option<String>,
     },
     /// Fill in (or refresh) recorded answers from the live NumPy oracle.
     /// Default: only cases without an answer.
@@ -225,6 +237,10 @@ enum Command {
         /// The corpus directory.
         #[arg(long, default_value_os_t = viewcheck::corpus::default_dir())]
         corpus: PathBuf,
+        /// The NumPy release to record with (default: the pin). Only the
+        /// cases whose `numpy` range includes it are recorded.
+        #[arg(long, value_name = "VERSION", value_parser = parse_numpy)]
+        numpy: Option<String>,
     },
     /// Re-run every case on the live NumPy oracle and list the ids whose
     /// recorded answer drifted, with diffs (exit 1 on drift).
@@ -232,6 +248,33 @@ enum Command {
         /// The corpus directory.
         #[arg(long, default_value_os_t = viewcheck::corpus::default_dir())]
         corpus: PathBuf,
+        /// The NumPy release to verify against (default: the pin); cases
+        /// whose `numpy` range excludes it are skipped and counted.
+        #[arg(long, value_name = "VERSION", value_parser = parse_numpy)]
+        numpy: Option<String>,
+    },
+    /// Run the corpus on several NumPy releases and say, per case, which
+    /// releases its recorded answer holds for (same answer at exact level,
+    /// same `numpy_deviation` marks); `--write` records that in the cases'
+    /// `numpy` ranges, adds a variant case for each other answer and sets
+    /// the releases of every rule in RULES.md.
+    Matrix {
+        /// Comma-separated releases, or `all` (1.24.4, 1.26.4, 2.0.0, 2.0.2,
+        /// 2.1.3, 2.2.6, 2.3.5, 2.4.6). Each is provisioned like `--numpy`.
+        #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = cli::matrix::parse_release)]
+        numpy: Vec<String>,
+        /// The corpus directory.
+        #[arg(long, default_value_os_t = viewcheck::corpus::default_dir())]
+        corpus: PathBuf,
+        /// Write the ranges, variant cases and RULES.md releases.
+        #[arg(long, conflicts_with = "check")]
+        write: bool,
+        /// Exit 1 if the corpus does not already say what the matrix found.
+        #[arg(long)]
+        check: bool,
+        /// Time limit of one program, in seconds.
+        #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
+        timeout: f64,
     },
     /// Turn a fuzz crash artifact (generator bytes, or a program) into a
     /// corpus case with NumPy's recorded answer, under
@@ -254,6 +297,9 @@ enum Command {
         /// Only print the report and the case; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// The NumPy release whose answer is recorded (default: the pin).
+        #[arg(long, value_name = "VERSION", value_parser = parse_numpy)]
+        numpy: Option<String>,
     },
     /// Internal: serve the implementation protocol (docs/PROTOCOL.md) with
     /// a built-in backend on standard input/output. The other commands run
@@ -263,6 +309,8 @@ enum Command {
         /// The backend to serve.
         #[arg(long, value_enum)]
         backend: BackendArg,
+        #[command(flatten)]
+        numpy: NumpyArgs,
     },
     /// Internal: run the cases of campaign jobs (one a line of standard
     /// input) and stream the events to standard output (what `check`
@@ -296,6 +344,31 @@ enum Command {
         #[arg(long, default_value_os_t = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/baseline.py")))]
         baseline: PathBuf,
     },
+}
+
+/// `--numpy` and `--writes`: which NumPy release runs, and how it writes.
+#[derive(Args, Debug, Clone)]
+struct NumpyArgs {
+    /// The NumPy release to run, 1.24.0 to 2.4.x (default: the pin of
+    /// oracle/requirements.txt), provisioned on first use in
+    /// `.venv-numpy-VERSION` beside the project venv. With `--impl numpy`
+    /// it is the release under test (the reference stays the pin);
+    /// otherwise the oracle's.
+    #[arg(long, value_name = "VERSION", value_parser = parse_numpy)]
+    numpy: Option<String>,
+    /// How NumPy performs writes: `documented` (format 1's semantics: the
+    /// oracle's answers) or `raw` (what NumPy's own statements did; for
+    /// NumPy under test, `--impl numpy`).
+    #[arg(long, value_enum, default_value_t = WritesArg::Documented)]
+    writes: WritesArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum WritesArg {
+    /// The documented semantics (deviations marked `numpy_deviation`).
+    Documented,
+    /// What NumPy's statements did, unmarked.
+    Raw,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -339,6 +412,64 @@ impl From<LevelArg> for Level {
     }
 }
 
+/// Applies `--numpy` / `--writes`: to NumPy under test when
+/// `implementation` is NumPy, else (if the command runs one) to the oracle.
+/// Returns the releases that will run programs (`None`: the pin), so that
+/// generated programs keep to what all of them support.
+fn select_numpy(
+    args: &NumpyArgs,
+    implementation: Option<&mut ImplSpec>,
+    uses_oracle: bool,
+) -> Result<Vec<Option<String>>, Fatal> {
+    let usage = |message: &str| Fatal {
+        code: 2,
+        message: message.to_owned(),
+    };
+    let raw = args.writes == WritesArg::Raw;
+    let mut versions = Vec::new();
+    match implementation {
+        Some(ImplSpec::Numpy(run)) => {
+            run.version = args.numpy.clone();
+            run.raw_writes = raw;
+            versions.push(args.numpy.clone());
+        }
+        _ => {
+            if raw {
+                return Err(usage(
+                    "--writes raw is for NumPy under test: add --impl numpy (the oracle's answers \
+                     are the documented semantics)",
+                ));
+            }
+            if args.numpy.is_some() && !uses_oracle {
+                return Err(usage(
+                    "--numpy: this command runs no NumPy here; add --impl numpy to test a NumPy release",
+                ));
+            }
+            oracle_numpy(args.numpy.as_deref())?;
+        }
+    }
+    if uses_oracle {
+        versions.push(
+            std::env::var("VIEWCHECK_NUMPY")
+                .ok()
+                .filter(|v| !v.is_empty()),
+        );
+    }
+    Ok(versions)
+}
+
+/// `--numpy` of the oracle: this process's and, through `VIEWCHECK_NUMPY`,
+/// that of every worker it starts.
+fn oracle_numpy(version: Option<&str>) -> Result<(), Fatal> {
+    if let Some(v) = version {
+        // Edition 2021: set_var is safe; main runs it before any thread or
+        // child process exists.
+        std::env::set_var("VIEWCHECK_NUMPY", v);
+        request_numpy(Some(v))?;
+    }
+    Ok(())
+}
+
 /// A failure that ends the command with a message and an exit code.
 struct Fatal {
     code: u8,
@@ -371,16 +502,22 @@ fn main() -> ExitCode {
         Command::Exec {
             backend,
             implementation,
+            numpy,
             file,
             timeout,
-        } => cli::exec::exec(
-            &implementation.unwrap_or(match backend {
-                Some(BackendArg::Numpy) => ImplSpec::Numpy,
+        } => {
+            let mut implementation = implementation.unwrap_or(match backend {
+                Some(BackendArg::Numpy) => ImplSpec::Numpy(NumpyRun::default()),
                 _ => ImplSpec::Strided,
-            }),
-            file.as_deref(),
-            Duration::from_secs_f64(timeout),
-        ),
+            });
+            select_numpy(&numpy, Some(&mut implementation), false).and_then(|_| {
+                cli::exec::exec(
+                    &implementation,
+                    file.as_deref(),
+                    Duration::from_secs_f64(timeout),
+                )
+            })
+        }
         Command::Check {
             cases,
             seed,
@@ -394,56 +531,71 @@ fn main() -> ExitCode {
             invalid_rate,
             timeout,
             in_process,
-            implementation,
+            mut implementation,
+            numpy,
             shard,
             time,
             report,
             jobs,
-        } => {
-            generator_config(max_steps, max_ndim, max_extent, invalid_rate).and_then(|generator| {
-                cli::check::check(
-                    Config {
-                        seed: seed.unwrap_or(DEFAULT_SEED),
-                        cases,
-                        level: level.into(),
-                        max_failures,
-                        failures_dir: Some(failures_dir),
-                        generator,
-                        timeout: Duration::from_secs_f64(timeout),
-                        implementation: match implementation {
-                            None | Some(ImplSpec::Strided | ImplSpec::InProcessStrided) => None,
-                            Some(ImplSpec::Numpy) => Some(own_worker_line("numpy")),
-                            Some(ImplSpec::Cmd(line)) => Some(line),
+        } => select_numpy(&numpy, implementation.as_mut(), true).and_then(|versions| {
+            generator_config(max_steps, max_ndim, max_extent, invalid_rate).and_then(
+                |mut generator| {
+                    generator.reshape_copy = versions
+                        .iter()
+                        .all(|v| numpy_has_reshape_copy(v.as_deref()));
+                    cli::check::check(
+                        Config {
+                            seed: seed.unwrap_or(DEFAULT_SEED),
+                            cases,
+                            level: level.into(),
+                            max_failures,
+                            failures_dir: Some(failures_dir),
+                            generator,
+                            timeout: Duration::from_secs_f64(timeout),
+                            implementation: match implementation {
+                                None | Some(ImplSpec::Strided | ImplSpec::InProcessStrided) => None,
+                                Some(ImplSpec::Numpy(run)) => {
+                                    Some(own_worker_line("numpy", &run.worker_args()))
+                                }
+                                Some(ImplSpec::Cmd(line)) => Some(line),
+                            },
+                            shard: shard.unwrap_or((0, 1)),
+                            time,
+                            jobs,
                         },
-                        shard: shard.unwrap_or((0, 1)),
-                        time,
-                        jobs,
-                    },
-                    quiet,
-                    in_process,
-                    report.as_deref(),
-                )
-            })
-        }
+                        quiet,
+                        in_process,
+                        report.as_deref(),
+                    )
+                },
+            )
+        }),
         Command::Diff {
             file,
             level,
             show,
             timeout,
             implementation,
+            numpy,
             render,
-        } => cli::diff::diff(
-            &file,
-            level.into(),
-            show,
-            Duration::from_secs_f64(timeout),
-            &implementation.unwrap_or(ImplSpec::Strided),
-            render,
-        ),
+        } => {
+            let mut implementation = implementation.unwrap_or(ImplSpec::Strided);
+            select_numpy(&numpy, Some(&mut implementation), true).and_then(|_| {
+                cli::diff::diff(
+                    &file,
+                    level.into(),
+                    show,
+                    Duration::from_secs_f64(timeout),
+                    &implementation,
+                    render,
+                )
+            })
+        }
         Command::Validate { corpus } => cli::validate::validate(&corpus),
         Command::Replay {
             backend,
             implementation,
+            numpy,
             level,
             corpus,
             verbose,
@@ -453,23 +605,50 @@ fn main() -> ExitCode {
             write_expectations,
             report,
             timeout,
-        } => cli::replay::replay(cli::replay::ReplayArgs {
-            implementation: implementation.unwrap_or(match backend {
-                Some(BackendArg::Numpy) => ImplSpec::Numpy,
+            answers,
+        } => {
+            let mut implementation = implementation.unwrap_or(match backend {
+                Some(BackendArg::Numpy) => ImplSpec::Numpy(NumpyRun::default()),
                 _ => ImplSpec::InProcessStrided,
-            }),
-            level: level.into(),
+            });
+            select_numpy(&numpy, Some(&mut implementation), false).and_then(|_| {
+                cli::replay::replay(cli::replay::ReplayArgs {
+                    implementation,
+                    level: level.into(),
+                    corpus,
+                    verbose,
+                    render,
+                    expectations,
+                    strict,
+                    write_expectations,
+                    report,
+                    timeout: Duration::from_secs_f64(timeout),
+                    answers,
+                })
+            })
+        }
+        Command::Record {
+            all,
+            ids,
             corpus,
-            verbose,
-            render,
-            expectations,
-            strict,
-            write_expectations,
-            report,
+            numpy,
+        } => oracle_numpy(numpy.as_deref()).and_then(|_| cli::record::record(all, &ids, &corpus)),
+        Command::Matrix {
+            numpy,
+            corpus,
+            write,
+            check,
+            timeout,
+        } => cli::matrix::matrix(cli::matrix::MatrixArgs {
+            releases: numpy,
+            corpus,
+            write,
+            check,
             timeout: Duration::from_secs_f64(timeout),
         }),
-        Command::Record { all, ids, corpus } => cli::record::record(all, &ids, &corpus),
-        Command::Verify { corpus } => cli::verify::verify(&corpus),
+        Command::Verify { corpus, numpy } => {
+            oracle_numpy(numpy.as_deref()).and_then(|_| cli::verify::verify(&corpus))
+        }
         Command::ImportCrash {
             artifact,
             kind,
@@ -477,8 +656,17 @@ fn main() -> ExitCode {
             topic,
             corpus,
             dry_run,
-        } => cli::import_crash::import_crash(&artifact, kind, &area, &topic, &corpus, dry_run),
-        Command::Worker { backend } => cli::worker::serve_worker(backend),
+            numpy,
+        } => oracle_numpy(numpy.as_deref()).and_then(|_| {
+            cli::import_crash::import_crash(&artifact, kind, &area, &topic, &corpus, dry_run)
+        }),
+        Command::Worker { backend, numpy } => cli::worker::serve_worker(
+            backend,
+            &NumpyRun {
+                version: numpy.numpy,
+                raw_writes: numpy.writes == WritesArg::Raw,
+            },
+        ),
         Command::CheckWorker => cli::worker::serve_check_worker(),
         Command::Bench {
             programs,

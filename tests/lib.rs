@@ -13,6 +13,7 @@ mod format;
 mod generate;
 mod invariants;
 mod protocol;
+mod releases;
 mod reliability;
 mod render;
 mod report_html;

@@ -452,13 +452,8 @@ pub fn normalize_axis_tuple(
     Ok(out)
 }
 
-/// Element addresses of every element, in C order of the logical index.
-pub fn addresses(shape: &[usize], strides: &[isize], offset: isize) -> Vec<isize> {
-    AddressIter::new(shape, strides, offset).collect()
-}
-
-/// The addresses of [`addresses`] one at a time, without allocating (up to
-/// eight axes): an odometer over the index, stepping the address by one
+/// The buffer addresses of every element in C order of the logical index,
+/// one at a time, without allocating (up to eight axes): an odometer over the index, stepping the address by one
 /// stride per increment. Every read, copy and write of the crate walks an
 /// array this way, so the last axis — where all but one step in `shape[-1]`
 /// happen — is kept in plain fields and the other axes are touched only on

@@ -1585,3 +1585,29 @@ case("wrap-diagonal-sum", "A diagonal adds two wrapped strides with wrap-around 
      A("a", 4, 3), I("b", "a", S(None, None, BIGSTEP), S(None, None, BIGSTEP)),
      I("c", "b", S(None, None, BIGSTEP), S(None, None, BIGSTEP)), DG("d", "c"), DG("e", "c", 0, 1, 0),
      rules=["R-STRIDE-6", "R-DIAG-1"])
+
+# --------------------------------------------------------------------------
+# Behaviour that changed between supported NumPy releases, found by
+# `viewcheck check --numpy VERSION` campaigns (NumPy 1.24.4 and 2.2.6 as
+# oracle against the strided crate); `viewcheck matrix --write` records the
+# older releases' answers as variant cases.
+
+area("writes", "scalar-position")
+case("wr-1d-into-integer-position", "A 1-element 1-d value written at an integer position raises ValueError",
+     A("a", 1, 1, 1), A("b", 1), SET("a", [0, 0, 0], "b"), rules=["R-WRITE-8"])
+case("wr-1d-into-0d", "A 1-element 1-d value written into a 0-d array through () raises ValueError",
+     A("a"), FL("b", "a"), SET("a", [], "b"), rules=["R-WRITE-8"])
+case("wr-mask-result-into-position", "A 1-element mask result written at an integer position raises ValueError",
+     A("a", 10), I("b", "a", M([f, f, f, t, f, f, f, f, f, f])), SET("a", [0], "b"), rules=["R-WRITE-8"])
+case("wr-empty-into-0d", "An empty 1-d value written into a 0-d array raises ValueError",
+     A("a", 2), I("b", "a", S(None, 0, -1)), A("c"), SET("c", [], "b"), rules=["R-WRITE-8"])
+case("wr-0d-into-integer-position", "A 0-d value written at an integer position is its element",
+     A("a", 3), A("z"), SET("a", [1], "z"), rules=["R-WRITE-8", "R-WRITE-1"])
+
+area("fancy-indexing", "bounds")
+case("fx-oob-empty-assign", "Assigning through an out-of-bounds index array checks bounds on an empty target",
+     A("a", 1, 0), SET("a", [X([1])], 0), rules=["R-FANCY-6"])
+case("fx-oob-empty-subspace", "An out-of-bounds index array is checked when the subspace is empty",
+     A("a", 0, 0), I("b", "a", X([1])), rules=["R-FANCY-6"])
+case("fx-oob-empty-slice-assign", "An index array after an empty slice is bounds-checked on assignment",
+     A("a", 1, 0), SET("a", [S(2147483647, None, None), X([-1])], 0), rules=["R-FANCY-6"])

@@ -270,7 +270,7 @@ def program_features(c):
 # Canonical layout (mirror of format_case_file in src/corpus/layout.rs)
 
 _KEYS = {
-    "case": ["id", "description", "features", "numpy", "provenance", "program", "program_text", "expect"],
+    "case": ["id", "description", "features", "numpy", "provenance", "variant_of", "program", "program_text", "expect"],
     "provenance": ["kind", "numpy"],
     "program": ["format", "name", "note", "steps"],
     "step": ["op", "out", "dst", "src", "index", "value", "shape", "offset", "axis1", "axis2",

@@ -25,17 +25,23 @@
 //! # Finding NumPy
 //!
 //! The interpreter is initialised once per process (and never finalised) by
-//! [`Oracle::global`]. Before NumPy is imported, the first of these that
+//! [`Oracle::global`]. The release it runs is the pin unless one was asked
+//! for ([`request_numpy`], what `--numpy VERSION` calls, or the environment
+//! variable `VIEWCHECK_NUMPY`); any release in [`SUPPORTED_NUMPY`] (1.24 to
+//! the 2.4 series) may be. Before NumPy is imported, the first of these that
 //! applies decides where it comes from:
 //!
 //! 1. **`VIEWCHECK_PYTHON`** names a virtual environment directory or a Python
 //!    executable (normally inside one). That interpreter is asked for its
 //!    site-packages directories, which are added to the embedded interpreter's
 //!    `sys.path`. Its `major.minor` must equal the embedded interpreter's, and
-//!    it must have exactly the pinned NumPy; anything else is an error (no
-//!    fallback), since the variable is an explicit choice.
-//! 2. **The project virtual environment**, `<workspace>/.venv` (or the directory
-//!    named by `VIEWCHECK_VENV_DIR`), read from its layout
+//!    it must have exactly the release asked for, or, if none was, any
+//!    supported release; anything else is an error (no fallback), since the
+//!    variable is an explicit choice.
+//! 2. **The project virtual environment** of the release: for the pin
+//!    `<workspace>/.venv` (or the directory named by `VIEWCHECK_VENV_DIR`),
+//!    for another release `<that directory>-numpy-<release>` beside it
+//!    ([`numpy_venv_dir`]), read from its layout
 //!    (`lib/pythonX.Y/site-packages`). If it holds a NumPy other than the pinned
 //!    one, or was made for another Python version, that is an error with the fix;
 //!    it is never silently used.
@@ -58,7 +64,12 @@
 //! this to work, [`Oracle::global`] must be the first use of Python in the
 //! process. The embedded interpreter's `sys.executable` is not used.
 //!
-//! # Writes: documented semantics and deviations
+//! # Writes: documented semantics, deviations, raw
+//!
+//! [`Oracle::run_with`] with [`Writes::Raw`] skips what follows and keeps
+//! whatever NumPy's own statement left in memory, unmarked: NumPy as an
+//! implementation under test. The oracle's answers are always documented.
+//!
 //!
 //! `assign` and `add_assign` steps mean NumPy's *documented* semantics (the
 //! value is read completely before anything is written; when one element is
@@ -148,17 +159,30 @@ pub enum OracleError {
     /// No usable NumPy was found and none could be (or was allowed to be)
     /// installed.
     NumpyMissing {
+        /// The release that was looked for.
+        wanted: String,
         /// What was looked at, in order, and why each was not used.
         tried: Vec<String>,
         /// How to fix it.
         fix: String,
     },
-    /// A NumPy other than the pinned version was found where one was required.
+    /// A NumPy other than the release asked for (by default the pin of
+    /// `oracle/requirements.txt`) was found where that one was required.
     NumpyVersion {
         /// The version found.
         found: String,
-        /// The pinned version (from `oracle/requirements.txt`).
-        pinned: String,
+        /// The release asked for (`--numpy`, `VIEWCHECK_NUMPY`) or the pin.
+        wanted: String,
+        /// Where it was found.
+        location: String,
+        /// How to fix it.
+        fix: String,
+    },
+    /// `VIEWCHECK_PYTHON` has a NumPy release outside
+    /// [`SUPPORTED_NUMPY`].
+    NumpyUnsupported {
+        /// The version found.
+        found: String,
         /// Where it was found.
         location: String,
         /// How to fix it.
@@ -234,8 +258,8 @@ pub enum OracleError {
 impl fmt::Display for OracleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OracleError::NumpyMissing { tried, fix } => {
-                writeln!(f, "viewcheck-oracle: NumPy {} was not found.", pinned_numpy_version())?;
+            OracleError::NumpyMissing { wanted, tried, fix } => {
+                writeln!(f, "viewcheck-oracle: NumPy {wanted} was not found.")?;
                 for t in tried {
                     writeln!(f, "  - {t}")?;
                 }
@@ -243,12 +267,27 @@ impl fmt::Display for OracleError {
             }
             OracleError::NumpyVersion {
                 found,
-                pinned,
+                wanted,
+                location,
+                fix,
+            } => {
+                let why = if wanted == pinned_numpy_version() && requested_numpy().is_none() {
+                    "the oracle is pinned to"
+                } else {
+                    "this run asked for"
+                };
+                write!(
+                    f,
+                    "viewcheck-oracle: {location} has NumPy {found}, but {why} NumPy {wanted}.\nFix: {fix}"
+                )
+            }
+            OracleError::NumpyUnsupported {
+                found,
                 location,
                 fix,
             } => write!(
                 f,
-                "viewcheck-oracle: {location} has NumPy {found}, but the oracle is pinned to NumPy {pinned}.\nFix: {fix}"
+                "viewcheck-oracle: {location} has NumPy {found}, which viewcheck does not support ({SUPPORTED_NUMPY}).\nFix: {fix}"
             ),
             OracleError::PythonMismatch {
                 location,
@@ -385,18 +424,26 @@ impl Oracle {
     /// an `Err` means the program was structurally invalid
     /// ([`OracleError::InvalidProgram`]) or the oracle failed internally.
     pub fn run(&self, program: &Value) -> Result<Value, OracleError> {
+        self.run_with(program, Writes::Documented)
+    }
+
+    /// [`Oracle::run`] with writes performed as `writes` says: the
+    /// documented semantics (the oracle's answers), or NumPy's raw
+    /// statements (NumPy as an implementation under test).
+    pub fn run_with(&self, program: &Value, writes: Writes) -> Result<Value, OracleError> {
         Python::attach(|py| {
             let arg = json_to_py(py, program).map_err(|e| python_error(py, &e))?;
             let out = self
                 .run_program
                 .bind(py)
-                .call1((arg,))
+                .call1((arg, writes.as_str()))
                 .map_err(|e| self.run_error(py, &e))?;
             py_to_json(&out)
         })
     }
 
-    /// The NumPy version in use (`numpy.__version__`), equal to the pin.
+    /// The NumPy version in use (`numpy.__version__`): the pin, the release
+    /// asked for, or `VIEWCHECK_PYTHON`'s.
     pub fn numpy_version(&self) -> &str {
         &self.numpy_version
     }
@@ -452,8 +499,11 @@ impl Oracle {
         Python::attach(|py| {
             let boot = compile_module(py, BOOTSTRAP_SOURCE, BOOTSTRAP_FILE, "viewcheck_bootstrap")?;
             let info = Embedded::query(&boot)?;
-            let pinned = pinned_numpy_version();
-            let (source, site_packages) = discover(&boot, &info, pinned)?;
+            let discover::Found {
+                source,
+                site_packages,
+                version: pinned,
+            } = discover(&boot, &info)?;
             if !site_packages.is_empty() {
                 let dirs: Vec<String> = site_packages
                     .iter()
@@ -476,11 +526,11 @@ impl Oracle {
             if numpy_version != pinned {
                 return Err(OracleError::NumpyVersion {
                     found: numpy_version,
-                    pinned: pinned.to_owned(),
+                    wanted: pinned.clone(),
                     location: numpy_location,
                     fix: format!(
-                        "make the environment in use hold exactly the pin: {}",
-                        pip_fix()
+                        "make the environment in use hold exactly NumPy {pinned}: {}",
+                        discover::pip_fix()
                     ),
                 });
             }
@@ -530,610 +580,6 @@ fn initialize_interpreter() {
     if home.is_some() {
         std::env::remove_var("PYTHONHOME");
     }
-}
-
-// ---------------------------------------------------------------------------
-// Build-time facts
-
-/// The NumPy version pinned in `oracle/requirements.txt` (`numpy==X.Y.Z`).
-pub fn pinned_numpy_version() -> &'static str {
-    REQUIREMENTS
-        .lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("numpy=="))
-        .map(str::trim)
-        .unwrap_or("")
-}
-
-/// The Python executable PyO3 was built against (whose libpython the binary
-/// loads), if the build recorded one. It creates the project virtual
-/// environment.
-pub fn build_python() -> Option<&'static str> {
-    option_env!("VIEWCHECK_BUILD_PYTHON")
-}
-
-/// The workspace root this crate was built in (the parent of `oracle/`), where
-/// the project virtual environment `.venv` lives.
-pub fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-/// The project virtual environment directory: `VIEWCHECK_VENV_DIR` if set,
-/// else `<workspace>/.venv`.
-pub fn project_venv_dir() -> PathBuf {
-    match std::env::var_os("VIEWCHECK_VENV_DIR") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => workspace_root().join(".venv"),
-    }
-}
-
-fn pip_fix() -> String {
-    venv_fix(&project_venv_dir())
-}
-
-/// How to provide the pinned NumPy in the virtual environment `venv`, naming
-/// that directory (which `VIEWCHECK_VENV_DIR` may have moved away from
-/// `.venv`).
-fn venv_fix(venv: &Path) -> String {
-    let venv = venv.display();
-    format!(
-        "run `{} -m venv {venv} && {venv}/bin/pip install -r {REQUIREMENTS_PATH}`, \
-         or set VIEWCHECK_PYTHON=/path/to/venv-or-python (an environment with numpy=={} for the same Python version)",
-        build_python().unwrap_or("python3"),
-        pinned_numpy_version()
-    )
-}
-
-/// Importing NumPy from `source` raised `err`: a damaged environment, with
-/// the way to repair or replace that environment.
-fn numpy_broken(
-    py: Python<'_>,
-    err: &PyErr,
-    source: &NumpySource,
-    site_packages: &[PathBuf],
-) -> OracleError {
-    let detail = match err.get_type(py).name() {
-        Ok(class) => format!("{class}: {}", err.value(py)),
-        Err(_) => err.to_string(),
-    };
-    let pinned = pinned_numpy_version();
-    let python = build_python().unwrap_or("python3");
-    let sites = site_packages
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let (location, fix) = match source {
-        NumpySource::Venv { dir, .. } => {
-            let d = dir.display();
-            let reprovision = if no_install() {
-                " after unsetting VIEWCHECK_NO_INSTALL"
-            } else {
-                ""
-            };
-            (
-                format!("the virtual environment {d} ({sites})"),
-                format!(
-                    "delete {d} (`rm -rf {d}`) so that it is re-provisioned on the next run{reprovision}, \
-                     or recreate it by hand: `{python} -m venv --clear {d} && {d}/bin/pip install -r {REQUIREMENTS_PATH}`"
-                ),
-            )
-        }
-        NumpySource::EnvPython { python: env } => {
-            let e = env.display();
-            (
-                format!("VIEWCHECK_PYTHON={e} ({sites})"),
-                format!(
-                    "reinstall NumPy there (`{e} -m pip install --force-reinstall numpy=={pinned}`), \
-                     or recreate that environment (`{python} -m venv --clear DIR && DIR/bin/pip install -r {REQUIREMENTS_PATH}`), \
-                     or unset VIEWCHECK_PYTHON to use {}",
-                    project_venv_dir().display()
-                ),
-            )
-        }
-        NumpySource::Embedded => (
-            "the embedded interpreter's own sys.path".to_owned(),
-            format!(
-                "reinstall numpy=={pinned} for that interpreter, or {}",
-                pip_fix()
-            ),
-        ),
-    };
-    OracleError::NumpyBroken {
-        location,
-        detail,
-        fix,
-    }
-}
-
-/// Whether `VIEWCHECK_NO_INSTALL` forbids creating the project venv.
-fn no_install() -> bool {
-    std::env::var_os("VIEWCHECK_NO_INSTALL").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-// ---------------------------------------------------------------------------
-// Discovery
-
-struct Embedded {
-    version: String,
-    prefix: String,
-    major_minor: String,
-    bindir: String,
-    numpy_loaded: Option<String>,
-}
-
-impl Embedded {
-    fn query(boot: &Bound<'_, PyModule>) -> Result<Embedded, OracleError> {
-        let py = boot.py();
-        let info = boot
-            .getattr("embedded_info")
-            .and_then(|f| f.call0())
-            .map_err(|e| python_error(py, &e))?;
-        let get = |k: &str| info.get_item(k).map_err(|e| python_error(py, &e));
-        let extract_err = |e: PyErr| python_error(py, &e);
-        let major: u32 = get("major")?.extract().map_err(extract_err)?;
-        let minor: u32 = get("minor")?.extract().map_err(extract_err)?;
-        Ok(Embedded {
-            version: get("version")?.extract().map_err(extract_err)?,
-            prefix: get("prefix")?.extract().map_err(extract_err)?,
-            major_minor: format!("{major}.{minor}"),
-            bindir: get("bindir")?.extract().map_err(extract_err)?,
-            numpy_loaded: get("numpy_loaded")?.extract().map_err(extract_err)?,
-        })
-    }
-}
-
-/// Decide where NumPy comes from; returns the source and the site-packages
-/// directories to add to `sys.path`.
-fn discover(
-    boot: &Bound<'_, PyModule>,
-    info: &Embedded,
-    pinned: &str,
-) -> Result<(NumpySource, Vec<PathBuf>), OracleError> {
-    if let Some(loaded) = &info.numpy_loaded {
-        // Someone in this process imported NumPy already: it is what we get.
-        if loaded != pinned {
-            return Err(OracleError::NumpyVersion {
-                found: loaded.clone(),
-                pinned: pinned.to_owned(),
-                location: "the embedded interpreter (NumPy was already imported in this process)"
-                    .to_owned(),
-                fix: "start the oracle before anything else in the process imports NumPy"
-                    .to_owned(),
-            });
-        }
-        return Ok((NumpySource::Embedded, Vec::new()));
-    }
-    let mut tried = Vec::new();
-
-    // (a) VIEWCHECK_PYTHON
-    match std::env::var_os("VIEWCHECK_PYTHON") {
-        Some(value) if !value.is_empty() => {
-            let (python, dirs) = env_python(Path::new(&value), info)?;
-            require_pinned_numpy(&dirs, pinned, &python.display().to_string())?;
-            return Ok((NumpySource::EnvPython { python }, dirs));
-        }
-        _ => tried.push("VIEWCHECK_PYTHON: not set".to_owned()),
-    }
-
-    // (b) the project venv
-    let venv = project_venv_dir();
-    if let Some(site) = venv_site_packages(&venv, info)? {
-        if find_numpy(&site, pinned, &venv)? {
-            return Ok((
-                NumpySource::Venv {
-                    dir: venv,
-                    installed: false,
-                },
-                vec![site],
-            ));
-        }
-        tried.push(format!("{}: no NumPy installed", venv.display()));
-    } else {
-        tried.push(format!("{}: does not exist", venv.display()));
-    }
-
-    // (c) the embedded interpreter's own sys.path
-    let own: Option<String> = boot
-        .getattr("installed_numpy_version")
-        .and_then(|f| f.call0())
-        .and_then(|v| v.extract())
-        .map_err(|e| python_error(boot.py(), &e))?;
-    match own {
-        Some(v) if v == pinned => return Ok((NumpySource::Embedded, Vec::new())),
-        Some(v) => tried.push(format!(
-            "embedded Python {}'s sys.path: NumPy {v}, not {pinned} (ignored)",
-            info.version
-        )),
-        None => tried.push(format!(
-            "embedded Python {}'s sys.path: no NumPy",
-            info.version
-        )),
-    }
-
-    // (d) create / fill the project venv
-    if no_install() {
-        tried.push("automatic install: disabled by VIEWCHECK_NO_INSTALL".to_owned());
-        return Err(OracleError::NumpyMissing {
-            tried,
-            fix: format!(
-                "{}; or unset VIEWCHECK_NO_INSTALL to let viewcheck create {} itself",
-                venv_fix(&venv),
-                venv.display()
-            ),
-        });
-    }
-    let site = install_venv(&venv, info, pinned)?;
-    Ok((
-        NumpySource::Venv {
-            dir: venv,
-            installed: true,
-        },
-        vec![site],
-    ))
-}
-
-/// Resolve `VIEWCHECK_PYTHON` (a venv directory or a Python executable) and ask
-/// that interpreter for its version and site-packages directories.
-fn env_python(value: &Path, info: &Embedded) -> Result<(PathBuf, Vec<PathBuf>), OracleError> {
-    let bad = |message: String| OracleError::BadEnvironment {
-        variable: "VIEWCHECK_PYTHON".to_owned(),
-        message,
-        fix: "set VIEWCHECK_PYTHON to a virtual environment directory or to a Python executable \
-              inside one, e.g. VIEWCHECK_PYTHON=$PWD/.venv"
-            .to_owned(),
-    };
-    let python = if value.is_dir() {
-        venv_python(value).ok_or_else(|| {
-            bad(format!(
-                "{} is a directory without bin/python (not a virtual environment)",
-                value.display()
-            ))
-        })?
-    } else if value.is_file() {
-        value.to_path_buf()
-    } else {
-        return Err(bad(format!("{} does not exist", value.display())));
-    };
-    let script = "import json, site, sys\n\
-                  print(json.dumps({'version': '%d.%d' % sys.version_info[:2], \
-                  'site': site.getsitepackages() + [site.getusersitepackages()]}))";
-    let output = run_captured(Command::new(&python).arg("-c").arg(script)).map_err(
-        |(command, detail)| OracleError::VenvCreation {
-            command,
-            detail,
-            fix: "make VIEWCHECK_PYTHON name a working Python executable or virtual environment"
-                .to_owned(),
-        },
-    )?;
-    let parsed: Value = serde_json::from_str(output.trim()).map_err(|e| {
-        bad(format!(
-            "{} printed something unexpected ({e}): {output}",
-            python.display()
-        ))
-    })?;
-    let version = parsed["version"].as_str().unwrap_or("?").to_owned();
-    if version != info.major_minor {
-        return Err(OracleError::PythonMismatch {
-            location: python.display().to_string(),
-            found: version,
-            embedded: info.major_minor.clone(),
-            fix: format!(
-                "point VIEWCHECK_PYTHON at an environment made with Python {} (`python{} -m venv DIR`), \
-                 or rebuild with PYO3_PYTHON set to that environment's base interpreter",
-                info.major_minor, info.major_minor
-            ),
-        });
-    }
-    let dirs = parsed["site"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(PathBuf::from)
-        .filter(|p| p.is_dir())
-        .collect();
-    Ok((python, dirs))
-}
-
-fn require_pinned_numpy(dirs: &[PathBuf], pinned: &str, location: &str) -> Result<(), OracleError> {
-    let mut found = None;
-    for dir in dirs {
-        if let Some(version) = numpy_dist_version(dir) {
-            if version == pinned {
-                return Ok(());
-            }
-            found.get_or_insert(version);
-        }
-    }
-    match found {
-        Some(version) => Err(OracleError::NumpyVersion {
-            found: version,
-            pinned: pinned.to_owned(),
-            location: location.to_owned(),
-            fix: format!(
-                "install the pin there (`{location} -m pip install numpy=={pinned}`), or unset VIEWCHECK_PYTHON"
-            ),
-        }),
-        None => Err(OracleError::NumpyMissing {
-            tried: vec![format!(
-                "VIEWCHECK_PYTHON={location}: no NumPy in {}",
-                dirs.iter()
-                    .map(|d| d.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )],
-            fix: format!(
-                "install it there (`{location} -m pip install numpy=={pinned}`), or unset VIEWCHECK_PYTHON"
-            ),
-        }),
-    }
-}
-
-/// The Python executable of a virtual environment, if present.
-fn venv_python(venv: &Path) -> Option<PathBuf> {
-    ["bin/python", "bin/python3", "Scripts/python.exe"]
-        .iter()
-        .map(|p| venv.join(p))
-        .find(|p| p.is_file())
-}
-
-/// The site-packages of the virtual environment `venv` for the embedded
-/// interpreter's version; `None` if `venv` does not exist; an error if it was
-/// made for another Python version.
-fn venv_site_packages(venv: &Path, info: &Embedded) -> Result<Option<PathBuf>, OracleError> {
-    if !venv.is_dir() {
-        return Ok(None);
-    }
-    let unix = venv
-        .join("lib")
-        .join(format!("python{}", info.major_minor))
-        .join("site-packages");
-    if unix.is_dir() {
-        return Ok(Some(unix));
-    }
-    let windows = venv.join("Lib").join("site-packages");
-    if windows.is_dir() {
-        return Ok(Some(windows));
-    }
-    // Some other layout: another Python version, or a half-made venv.
-    let other: Vec<String> = fs::read_dir(venv.join("lib"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-        .filter_map(|n| n.strip_prefix("python").map(str::to_owned))
-        .collect();
-    if let Some(found) = other.first() {
-        return Err(OracleError::PythonMismatch {
-            location: venv.display().to_string(),
-            found: found.clone(),
-            embedded: info.major_minor.clone(),
-            fix: format!(
-                "delete {} (it is recreated with Python {} automatically), or set VIEWCHECK_PYTHON to a \
-                 Python {} environment with numpy=={}",
-                venv.display(),
-                info.major_minor,
-                info.major_minor,
-                pinned_numpy_version()
-            ),
-        });
-    }
-    // Exists but has no site-packages yet (e.g. an interrupted `venv`):
-    // treat as present but without NumPy; the installer repairs it.
-    Ok(Some(unix))
-}
-
-/// Whether `site` has the pinned NumPy; an error if it has another version.
-fn find_numpy(site: &Path, pinned: &str, venv: &Path) -> Result<bool, OracleError> {
-    match numpy_dist_version(site) {
-        None => Ok(false),
-        Some(v) if v == pinned => Ok(true),
-        Some(v) => Err(OracleError::NumpyVersion {
-            found: v,
-            pinned: pinned.to_owned(),
-            location: venv.display().to_string(),
-            fix: format!(
-                "run `{}/bin/python -m pip install -r oracle/requirements.txt` in {}, or delete {} to have it recreated",
-                venv.display(),
-                workspace_root().display(),
-                venv.display()
-            ),
-        }),
-    }
-}
-
-/// The version of NumPy installed in a site-packages directory, read from its
-/// `numpy-X.Y.Z.dist-info` directory (without importing anything).
-fn numpy_dist_version(site: &Path) -> Option<String> {
-    let entries = fs::read_dir(site).ok()?;
-    let mut versions: Vec<String> = entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-        .filter_map(|n| {
-            n.strip_prefix("numpy-")
-                .and_then(|r| r.strip_suffix(".dist-info"))
-                .map(str::to_owned)
-        })
-        .collect();
-    versions.sort();
-    versions.pop()
-}
-
-/// Create `venv` (if needed) and install the requirements into it, holding
-/// an exclusive lock on `<venv>.lock`; returns its site-packages.
-fn install_venv(venv: &Path, info: &Embedded, pinned: &str) -> Result<PathBuf, OracleError> {
-    let lock_path = {
-        let mut name = venv.file_name().unwrap_or_default().to_os_string();
-        name.push(".lock");
-        venv.with_file_name(name)
-    };
-    let lock_err = |e: std::io::Error| OracleError::VenvCreation {
-        command: format!("lock {}", lock_path.display()),
-        detail: e.to_string(),
-        fix: format!(
-            "make {} writable, or set VIEWCHECK_PYTHON / VIEWCHECK_VENV_DIR; or {}",
-            lock_path
-                .parent()
-                .map_or_else(String::new, |p| p.display().to_string()),
-            pip_fix()
-        ),
-    };
-    let lock = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(lock_err)?;
-    eprintln!(
-        "viewcheck-oracle: NumPy {pinned} not found; waiting for the lock {} to set up {}",
-        lock_path.display(),
-        venv.display()
-    );
-    lock.lock().map_err(lock_err)?;
-
-    // Another process may have finished the job while we waited.
-    if let Some(site) = venv_site_packages(venv, info)? {
-        if find_numpy(&site, pinned, venv)? {
-            eprintln!("viewcheck-oracle: {} is ready", venv.display());
-            return Ok(site);
-        }
-    }
-
-    let fix = pip_fix();
-    if venv_python(venv).is_none() {
-        let base = base_python(info)?;
-        eprintln!(
-            "viewcheck-oracle: creating the virtual environment {} with {}",
-            venv.display(),
-            base.display()
-        );
-        run_streamed(Command::new(&base).arg("-m").arg("venv").arg(venv)).map_err(
-            |(command, detail)| OracleError::VenvCreation {
-                command,
-                detail,
-                fix: format!("{fix} (on Debian/Ubuntu the `python3-venv` package provides `venv`)"),
-            },
-        )?;
-    }
-    let python = venv_python(venv).ok_or_else(|| OracleError::VenvCreation {
-        command: format!("venv {}", venv.display()),
-        detail: "no bin/python in the new environment".to_owned(),
-        fix: fix.clone(),
-    })?;
-    let mut pip = Command::new(&python);
-    pip.args(["-m", "pip", "install"]);
-    if Path::new(REQUIREMENTS_PATH).is_file() {
-        pip.arg("-r").arg(REQUIREMENTS_PATH);
-    } else {
-        pip.arg(format!("numpy=={pinned}"));
-    }
-    eprintln!(
-        "viewcheck-oracle: installing numpy=={pinned} into {} (pip output follows)",
-        venv.display()
-    );
-    run_streamed(&mut pip).map_err(|(command, detail)| OracleError::VenvCreation {
-        command,
-        detail,
-        fix: format!("check the network access to PyPI, then retry; or {fix}"),
-    })?;
-    let site = venv_site_packages(venv, info)?.unwrap_or_default();
-    if !find_numpy(&site, pinned, venv)? {
-        return Err(OracleError::NumpyMissing {
-            tried: vec![format!(
-                "{}: pip succeeded but {} has no numpy-{pinned}.dist-info",
-                venv.display(),
-                site.display()
-            )],
-            fix,
-        });
-    }
-    eprintln!("viewcheck-oracle: {} is ready", venv.display());
-    Ok(site)
-}
-
-/// The interpreter to create the project venv with: the build interpreter if
-/// it exists and has the embedded interpreter's version, else the embedded
-/// installation's own `pythonX.Y`.
-fn base_python(info: &Embedded) -> Result<PathBuf, OracleError> {
-    let mut candidates: Vec<PathBuf> = build_python().map(PathBuf::from).into_iter().collect();
-    if !info.bindir.is_empty() {
-        let bindir = Path::new(&info.bindir);
-        candidates.push(bindir.join(format!("python{}", info.major_minor)));
-        candidates.push(bindir.join("python3"));
-    }
-    let mut rejected = Vec::new();
-    for candidate in &candidates {
-        if !candidate.is_file() {
-            rejected.push(format!("{}: does not exist", candidate.display()));
-            continue;
-        }
-        let check = run_captured(
-            Command::new(candidate)
-                .arg("-c")
-                .arg("import sys; print('%d.%d' % sys.version_info[:2])"),
-        );
-        match check {
-            Ok(v) if v.trim() == info.major_minor => return Ok(candidate.clone()),
-            Ok(v) => rejected.push(format!("{}: Python {}", candidate.display(), v.trim())),
-            Err((_, detail)) => rejected.push(format!("{}: {detail}", candidate.display())),
-        }
-    }
-    Err(OracleError::VenvCreation {
-        command: "find a Python to create the virtual environment with".to_owned(),
-        detail: format!(
-            "no Python {} interpreter found ({})",
-            info.major_minor,
-            rejected.join("; ")
-        ),
-        fix: pip_fix(),
-    })
-}
-
-fn describe(command: &Command) -> String {
-    let mut s = command.get_program().to_string_lossy().into_owned();
-    for arg in command.get_args() {
-        s.push(' ');
-        s.push_str(&arg.to_string_lossy());
-    }
-    s
-}
-
-/// Run a command, capturing its stdout; `Err((command, detail))` on failure.
-fn run_captured(command: &mut Command) -> Result<String, (String, String)> {
-    let text = describe(command);
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| (text.clone(), e.to_string()))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err((text, format!("{}: {}", output.status, tail(&stderr))));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// Run a command with both its stdout and stderr going to our stderr (our
-/// stdout may carry data, e.g. JSON Lines).
-fn run_streamed(command: &mut Command) -> Result<(), (String, String)> {
-    let text = describe(command);
-    let status = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(std::io::stderr()))
-        .stderr(Stdio::inherit())
-        .status()
-        .map_err(|e| (text.clone(), e.to_string()))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err((text, format!("{status} (see its output above)")))
-    }
-}
-
-fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.trim_end().lines().collect();
-    lines[lines.len().saturating_sub(5)..].join("\n")
 }
 
 // ---------------------------------------------------------------------------
@@ -1281,6 +727,14 @@ fn py_to_json(obj: &Bound<'_, PyAny>) -> Result<Value, OracleError> {
         "unexpected Python object of type {type_name}: {obj}"
     )))
 }
+
+mod discover;
+
+pub use discover::{
+    build_python, check_supported_numpy, numpy_venv_dir, pinned_numpy_version, project_venv_dir,
+    request_numpy, requested_numpy, workspace_root, Writes, SUPPORTED_NUMPY,
+};
+use discover::{discover, numpy_broken, Embedded};
 
 #[cfg(test)]
 mod tests;

@@ -500,3 +500,108 @@ fn int64_bytes_from_the_executor_become_a_json_list() {
     assert_eq!(back, json!(values));
     assert!(matches!(ragged, OracleError::Conversion { .. }), "{ragged}");
 }
+
+#[test]
+fn only_releases_from_1_24_to_the_2_4_series_are_supported() {
+    for ok in ["1.24.0", "1.26.4", "2.0.0", "2.4.6", "2.4.99"] {
+        assert_eq!(check_supported_numpy(ok), Ok(()), "{ok}");
+    }
+    for bad in ["1.23.5", "2.5.0", "3.0.0", "0.9", "x.y"] {
+        let e = check_supported_numpy(bad).expect_err(bad);
+        assert!(e.contains(bad), "{e}");
+    }
+    assert!(check_supported_numpy("1.23.5")
+        .unwrap_err()
+        .contains("1.24 to 2.4.x"));
+}
+
+#[test]
+fn each_release_other_than_the_pin_has_its_own_venv_beside_the_project_venv() {
+    let pin = pinned_numpy_version();
+    assert_eq!(numpy_venv_dir(pin), project_venv_dir());
+    let other = numpy_venv_dir("2.0.0");
+    assert_eq!(other.parent(), project_venv_dir().parent());
+    assert!(other
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .ends_with("-numpy-2.0.0"));
+}
+
+/// A venv directory (without pip) whose site-packages claims NumPy
+/// `version` (a dist-info directory only: discovery reads it without
+/// importing anything).
+fn env_claiming_numpy(scratch: &Path, version: &str) -> PathBuf {
+    let env = scratch.join("env");
+    let python = build_python().expect("the build recorded its Python");
+    let made = Command::new(python)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&env)
+        .status()
+        .expect("python runs");
+    assert!(made.success(), "{python} -m venv failed");
+    fs::create_dir_all(venv_site(&env).join(format!("numpy-{version}.dist-info"))).unwrap();
+    env
+}
+
+#[test]
+fn viewcheck_python_with_an_unsupported_numpy_is_refused_with_the_supported_range() {
+    let scratch = scratch_dir("unsupported");
+    let env = env_claiming_numpy(&scratch, "1.23.5");
+    let text = startup_in_child_with(&scratch.join("unused-venv"), Some(&env));
+    let _ = fs::remove_dir_all(&scratch);
+    for part in [
+        "has NumPy 1.23.5, which viewcheck does not support (>=1.24,<2.5)",
+        "Fix:",
+        "unset VIEWCHECK_PYTHON",
+    ] {
+        assert!(text.contains(part), "no {part:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn a_requested_release_must_be_the_one_viewcheck_python_has() {
+    let scratch = scratch_dir("requested");
+    let env = env_claiming_numpy(&scratch, "2.2.6");
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "tests::startup_probe",
+            "--nocapture",
+        ])
+        .env("VIEWCHECK_PYTHON", &env)
+        .env("VIEWCHECK_NUMPY", "2.0.0")
+        .env("VIEWCHECK_NO_INSTALL", "1")
+        .output()
+        .expect("test binary runs");
+    let _ = fs::remove_dir_all(&scratch);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for part in [
+        "has NumPy 2.2.6, but this run asked for NumPy 2.0.0",
+        "-m pip install numpy==2.0.0",
+    ] {
+        assert!(text.contains(part), "no {part:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn raw_writes_keep_what_numpys_own_statement_did_unmarked() {
+    // R10.2 / A1 again: a[0:6:2] = a[0:3], which NumPy 2.4.6 gets wrong.
+    let program = json!({"format": 1, "steps": [
+        {"op": "array", "out": "a", "shape": [12]},
+        {"op": "index", "out": "v", "src": "a", "index": [slice(json!(0), json!(3), Value::Null)]},
+        {"op": "assign", "dst": "a", "index": [slice(json!(0), json!(6), json!(2))],
+         "value": {"var": "v"}},
+    ]});
+    let oracle = Oracle::global().expect("oracle starts");
+    let raw = oracle.run_with(&program, Writes::Raw).expect("runs");
+    assert_eq!(raw["steps"][2], json!({"ok": true}));
+    assert_eq!(
+        raw["arrays"]["a"]["values"],
+        json!([0, 1, 1, 3, 1, 5, 6, 7, 8, 9, 10, 11])
+    );
+    let documented = oracle.run_with(&program, Writes::Documented).expect("runs");
+    assert_eq!(documented, run(program));
+    assert_eq!(documented["arrays"]["a"]["values"][4], json!(2));
+}

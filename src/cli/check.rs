@@ -75,7 +75,7 @@ pub(crate) fn check(
         }
     };
     let report = if in_process {
-        let (numpy, _) = in_process_numpy()?;
+        let (numpy, _) = in_process_numpy(false)?;
         on_start(&numpy_description(), "strided");
         Ok(campaign::run(
             &config,

@@ -27,6 +27,12 @@ pub(crate) fn diff(
     }
     let numpy = process_backend(BackendArg::Numpy, timeout)?;
     let strided = impl_backend(spec, timeout)?;
+    // "numpy 2.4.6" against "numpy 2.0.0": names alone may be equal.
+    let label = |p: &viewcheck::protocol::ProcessBackend| {
+        let i = p.implementation();
+        format!("{} {}", i.name, i.version)
+    };
+    let (numpy_label, impl_label) = (label(&numpy), label(&strided));
     let numpy: &dyn Backend = &numpy;
     let strided: &dyn Backend = &strided;
     let (mut differing, mut invalid) = (0usize, 0usize);
@@ -79,11 +85,9 @@ pub(crate) fn diff(
         }
         differing += 1;
         out!(
-            "{}:{line}{title}: {} difference(s) at level {level} (expected = {}, got = {})",
+            "{}:{line}{title}: {} difference(s) at level {level} (expected = {numpy_label}, got = {impl_label})",
             path.display(),
             diffs.len(),
-            numpy.name(),
-            strided.name()
         );
         match first_divergent_step(program, numpy, strided, level) {
             Some(k) => out!(

@@ -16,6 +16,7 @@ pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod exec;
 pub(crate) mod import_crash;
+pub(crate) mod matrix;
 pub(crate) mod record;
 pub(crate) mod replay;
 pub(crate) mod validate;
@@ -85,8 +86,9 @@ pub(crate) enum ImplSpec {
     InProcessStrided,
     /// The strided crate in a supervised worker.
     Strided,
-    /// NumPy in a supervised worker.
-    Numpy,
+    /// NumPy in a supervised worker: the release and write mode of
+    /// `--numpy` / `--writes`.
+    Numpy(NumpyRun),
     /// Any program speaking the protocol (docs/PROTOCOL.md), run with `sh -c`.
     Cmd(String),
 }
@@ -94,7 +96,7 @@ pub(crate) enum ImplSpec {
 pub(crate) fn parse_impl(s: &str) -> Result<ImplSpec, String> {
     match s {
         "strided" => Ok(ImplSpec::Strided),
-        "numpy" => Ok(ImplSpec::Numpy),
+        "numpy" => Ok(ImplSpec::Numpy(NumpyRun::default())),
         _ => match s.strip_prefix("cmd:") {
             Some(c) if !c.trim().is_empty() => Ok(ImplSpec::Cmd(c.to_string())),
             _ => Err(format!(
@@ -104,15 +106,70 @@ pub(crate) fn parse_impl(s: &str) -> Result<ImplSpec, String> {
     }
 }
 
+/// How a NumPy under test runs: `--numpy VERSION` (default: the oracle's
+/// own choice, the pin) and `--writes`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct NumpyRun {
+    pub(crate) version: Option<String>,
+    pub(crate) raw_writes: bool,
+}
+
+impl NumpyRun {
+    /// The arguments of `viewcheck worker --backend numpy` that select it.
+    pub(crate) fn worker_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(v) = &self.version {
+            args.extend(["--numpy".to_owned(), v.clone()]);
+        }
+        if self.raw_writes {
+            args.extend(["--writes".to_owned(), "raw".to_owned()]);
+        }
+        args
+    }
+}
+
+/// `--numpy VERSION`: an exact release the executor supports.
+pub(crate) fn parse_numpy(s: &str) -> Result<String, String> {
+    let exact = s.split('.').count() == 3 && s.split('.').all(|p| p.parse::<u64>().is_ok());
+    if !exact {
+        return Err(format!(
+            "`{s}`: name an exact NumPy release, e.g. 2.0.0 or 1.26.4"
+        ));
+    }
+    check_supported(s)?;
+    Ok(s.to_owned())
+}
+
+#[cfg(feature = "oracle")]
+fn check_supported(s: &str) -> Result<(), String> {
+    viewcheck_oracle::check_supported_numpy(s)
+}
+
+#[cfg(not(feature = "oracle"))]
+fn check_supported(_: &str) -> Result<(), String> {
+    Ok(())
+}
+
+/// Whether NumPy `version` (`None`: the pin) has `reshape(copy=...)`
+/// (added in 2.1): the generator leaves the keyword out before.
+pub(crate) fn numpy_has_reshape_copy(version: Option<&str>) -> bool {
+    let Some(v) = version else { return true };
+    let mut parts = v.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (2, 1)
+}
+
 /// The shell command line of this executable's own protocol worker.
-pub(crate) fn own_worker_line(backend: &str) -> String {
+pub(crate) fn own_worker_line(backend: &str, extra: &[String]) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "viewcheck".into());
-    format!(
-        "'{}' worker --backend {backend}",
-        exe.replace('\'', "'\\''")
-    )
+    let mut line = format!("{} worker --backend {backend}", quote(&exe));
+    for arg in extra {
+        line.push(' ');
+        line.push_str(&quote(arg));
+    }
+    line
 }
 
 /// The implementation of `spec` in a supervised process.
@@ -121,13 +178,24 @@ pub(crate) fn impl_backend(spec: &ImplSpec, timeout: Duration) -> Result<Process
         ImplSpec::InProcessStrided | ImplSpec::Strided => {
             process_backend(BackendArg::Strided, timeout)
         }
-        ImplSpec::Numpy => process_backend(BackendArg::Numpy, timeout),
+        ImplSpec::Numpy(run) => {
+            numpy_backend("this command")?;
+            let command = WorkerCommand::this_executable(
+                &[&["worker", "--backend", "numpy"][..], &str_refs(&run.worker_args())].concat(),
+            )
+            .map_err(|e| Fatal::env(format!("cannot find the viewcheck executable: {e}")))?;
+            ProcessBackend::start("numpy", command, timeout).map_err(|e| start_failure("numpy", &e))
+        }
         ImplSpec::Cmd(line) => ProcessBackend::start_shell(line, timeout).map_err(|e| {
             Fatal::env(format!(
                 "cannot start the implementation `{line}`:\n{e}\nFix: check that the command runs and speaks the protocol of docs/PROTOCOL.md (it must answer {{\"type\":\"start\",\"protocol\":1}})."
             ))
         }),
     }
+}
+
+fn str_refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 /// A number of seconds for `--timeout`: positive and at most a day.
@@ -258,8 +326,11 @@ pub(crate) fn start_failure(name: &str, e: &viewcheck::protocol::StartError) -> 
 }
 
 /// The embedded NumPy of a worker process.
+/// `raw_writes`: NumPy under test (`--writes raw`), else the oracle's
+/// documented writes.
 #[cfg(feature = "oracle")]
 pub(crate) fn in_process_numpy(
+    raw_writes: bool,
 ) -> Result<(Box<dyn Backend>, viewcheck::protocol::Implementation), Fatal> {
     let b = viewcheck::backend::NumpyBackend::new()
         .map_err(|e| Fatal::env(format!("cannot start the NumPy oracle.\n{}", e.message)))?;
@@ -268,15 +339,42 @@ pub(crate) fn in_process_numpy(
         version: b.numpy_version(),
         language: "python".into(),
     };
+    if raw_writes {
+        return Ok((
+            Box::new(viewcheck::backend::RawNumpyBackend),
+            implementation,
+        ));
+    }
     Ok((Box::new(b), implementation))
 }
 
 #[cfg(not(feature = "oracle"))]
 pub(crate) fn in_process_numpy(
+    _raw_writes: bool,
 ) -> Result<(Box<dyn Backend>, viewcheck::protocol::Implementation), Fatal> {
     Err(numpy_backend("`worker --backend numpy`")
         .err()
         .unwrap_or_else(|| Fatal::env("no oracle")))
+}
+
+/// Asks this process's oracle for NumPy `version` (before it starts).
+#[cfg(feature = "oracle")]
+pub(crate) fn request_numpy(version: Option<&str>) -> Result<(), Fatal> {
+    match version {
+        Some(v) => viewcheck_oracle::request_numpy(v).map_err(|e| Fatal {
+            code: 2,
+            message: format!("--numpy {v}: {e}"),
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(not(feature = "oracle"))]
+pub(crate) fn request_numpy(version: Option<&str>) -> Result<(), Fatal> {
+    match version {
+        Some(_) => numpy_backend("--numpy"),
+        None => Ok(()),
+    }
 }
 
 /// Refuses NumPy in a build without the oracle.

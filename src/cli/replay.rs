@@ -20,6 +20,9 @@ pub(crate) struct ReplayArgs {
     pub(crate) write_expectations: Option<PathBuf>,
     pub(crate) report: Option<PathBuf>,
     pub(crate) timeout: Duration,
+    /// Whose recorded answers to compare with: the cases whose `numpy`
+    /// range includes this release (`None`: the pin).
+    pub(crate) answers: Option<String>,
 }
 
 pub(crate) fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
@@ -43,13 +46,28 @@ pub(crate) fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
     silence_backend_panics();
     let started = Instant::now();
     let mut cases = Vec::new();
-    for case in corpus.cases() {
+    let answers = a
+        .answers
+        .clone()
+        .unwrap_or_else(|| viewcheck_oracle_pin().to_owned());
+    let under_test = process
+        .as_ref()
+        .map(|p| p.implementation())
+        .filter(|i| i.name == "numpy")
+        .map(|i| i.version);
+    let other_releases = corpus.cases().filter(|c| !c.applies_to(&answers)).count();
+    for case in corpus.cases().filter(|c| c.applies_to(&answers)) {
         let entry = expectations.lookup(&case.id);
         let (raw, mut detail, diffs, got) = if entry.is_some_and(|e| e.expect == cf::Expect::Skip) {
             (CaseStatus::Skip, String::new(), Vec::new(), None)
         } else {
             let (status, got) = viewcheck::corpus::replay_case_observed(case, backend, a.level);
-            let (st, detail) = cf::raw_status(&status);
+            let (st, mut detail) = cf::raw_status(&status);
+            if st == CaseStatus::Fail {
+                if let Some(v) = &under_test {
+                    detail.push_str(&explain(&corpus, case, v));
+                }
+            }
             let diffs = match status {
                 viewcheck::corpus::Status::Fail(d) => d,
                 _ => Vec::new(),
@@ -122,12 +140,17 @@ pub(crate) fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
         .map(|(k, n)| format!("{n} {k}"))
         .collect();
     out!(
-        "replay on {} at {}: {} cases: {} ({} cases/s)",
+        "replay on {} at {} against NumPy {answers}'s answers: {} cases: {} ({} cases/s){}",
         backend.name(),
         a.level,
         cases.len(),
         summary.join(", "),
-        rate(cases.len() as u64, elapsed)
+        rate(cases.len() as u64, elapsed),
+        if other_releases > 0 {
+            format!("; {other_releases} cases record other releases' answers")
+        } else {
+            String::new()
+        }
     );
     let rules_text = std::fs::read_to_string(corpus.root.join("RULES.md")).unwrap_or_default();
     let rules = viewcheck::corpus::parse_rules(&rules_text);
@@ -170,7 +193,7 @@ pub(crate) fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
         let header = serde_json::json!({
             "viewcheck": env!("CARGO_PKG_VERSION"),
             "corpus": std::fs::read_to_string(corpus.root.join("VERSION")).unwrap_or_default().trim(),
-            "numpy": viewcheck_oracle_pin(),
+            "numpy": answers,
             "implementation": implementation,
             "capabilities": capabilities,
             "platform": {"os": std::env::consts::OS, "arch": std::env::consts::ARCH},
@@ -219,6 +242,40 @@ pub(crate) fn replay(a: ReplayArgs) -> Result<u8, Fatal> {
 
 /// `replay --render`: a failing case's buffers, and its program as NumPy and
 /// Rust code.
+/// Why NumPy `version` (under test) fails `case`, from the corpus: the
+/// variant case recording that release's own answer, or the write
+/// deviation the recorded answer marks.
+fn explain(
+    corpus: &viewcheck::corpus::Corpus,
+    case: &viewcheck::corpus::Case,
+    version: &str,
+) -> String {
+    let deviation = |o: Option<&viewcheck::format::Observation>| -> Option<String> {
+        o?.steps.iter().enumerate().find_map(|(i, s)| {
+            s.extra
+                .get("numpy_deviation")
+                .map(|d| format!("steps[{i}] numpy_deviation {d}"))
+        })
+    };
+    let variant = corpus.cases().find(|c| {
+        c.raw.get("variant_of").and_then(serde_json::Value::as_str) == Some(case.id.as_str())
+            && c.applies_to(version)
+    });
+    match (variant, deviation(case.expect.as_ref())) {
+        (Some(v), _) => match deviation(v.expect.as_ref()) {
+            Some(d) => format!(" [NumPy {version}'s own write deviates: {}, {d}]", v.id),
+            None => format!(
+                " [NumPy {version} behaves differently: its answer is {}]",
+                v.id
+            ),
+        },
+        (None, Some(d)) => {
+            format!(" [NumPy's own write deviates from the documented semantics: {d}]")
+        }
+        (None, None) => String::new(),
+    }
+}
+
 fn render_case(corpus: &viewcheck::corpus::Corpus, c: &viewcheck::conformance::CaseReport) {
     use viewcheck::render::{buffer_picture, numpy_script, rust_snippet};
     let Some(case) = corpus.get(&c.id) else {

@@ -8,7 +8,7 @@ use super::*;
 use crate::{BackendArg, Fatal};
 
 /// `viewcheck worker`: the protocol on standard input/output.
-pub(crate) fn serve_worker(backend: BackendArg) -> Result<u8, Fatal> {
+pub(crate) fn serve_worker(backend: BackendArg, numpy: &NumpyRun) -> Result<u8, Fatal> {
     viewcheck::supervise::exit_when_orphaned();
     silence_backend_panics();
     let (backend, implementation): (Box<dyn Backend>, _) = match backend {
@@ -20,7 +20,10 @@ pub(crate) fn serve_worker(backend: BackendArg) -> Result<u8, Fatal> {
                 language: "rust".into(),
             },
         ),
-        BackendArg::Numpy => in_process_numpy()?,
+        BackendArg::Numpy => {
+            request_numpy(numpy.version.as_deref())?;
+            in_process_numpy(numpy.raw_writes)?
+        }
     };
     let backend = viewcheck::inject::wrap(backend.as_ref()).map_err(Fatal::env)?;
     let stdin = std::io::stdin();
@@ -40,7 +43,7 @@ pub(crate) fn serve_worker(backend: BackendArg) -> Result<u8, Fatal> {
 pub(crate) fn serve_check_worker() -> Result<u8, Fatal> {
     viewcheck::supervise::exit_when_orphaned();
     silence_backend_panics();
-    let (numpy, _) = in_process_numpy()?;
+    let (numpy, _) = in_process_numpy(false)?;
     let numpy = viewcheck::inject::wrap(numpy.as_ref()).map_err(Fatal::env)?;
     let strided = viewcheck::inject::wrap(&StridedBackend).map_err(Fatal::env)?;
     let stdout = std::io::stdout();

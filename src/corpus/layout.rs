@@ -22,6 +22,7 @@ const CASE_KEYS: &[&str] = &[
     "features",
     "numpy",
     "provenance",
+    "variant_of",
     "program",
     "program_text",
     "expect",

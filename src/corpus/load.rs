@@ -547,6 +547,45 @@ impl Corpus {
         Ok(id)
     }
 
+    /// Adds `case` (a case object without id, as [`Variant::to_case`] makes
+    /// it) right after `of` in `of`'s file, with the next free id and its
+    /// features re-derived, and rewrites that file. Unlike
+    /// [`Corpus::add_case`] it shares `of`'s program by design.
+    pub fn add_variant(&mut self, of: &Case, case: Json) -> Result<String, Problem> {
+        let id = self.next_id();
+        let Json::Object(mut m) = case else {
+            return Err(Problem::new(&of.file, Some(&of.id), "a case is an object"));
+        };
+        let mut ordered = Map::new();
+        ordered.insert("id".into(), Json::from(id.clone()));
+        ordered.extend(std::mem::take(&mut m));
+        let mut parsed =
+            parse_case(&Json::Object(ordered), &of.file, &of.area, 0).map_err(|ps| {
+                let message: Vec<String> = ps.into_iter().map(|p| p.message).collect();
+                Problem::new(&of.file, Some(&id), message.join("; "))
+            })?;
+        parsed.features = expected_features(&parsed);
+        parsed.raw.insert(
+            "features".into(),
+            Json::Array(parsed.features.iter().cloned().map(Json::from).collect()),
+        );
+        let file = self
+            .files
+            .iter_mut()
+            .find(|f| f.path == of.file)
+            .ok_or_else(|| Problem::new(&of.file, Some(&of.id), "the case's file is not loaded"))?;
+        let at = file
+            .cases
+            .iter()
+            .rposition(|c| {
+                c.id == of.id || c.raw.get("variant_of").and_then(Json::as_str) == Some(&of.id)
+            })
+            .map_or(file.cases.len(), |i| i + 1);
+        file.cases.insert(at, parsed);
+        corpus_write_file(&self.root, file)?;
+        Ok(id)
+    }
+
     /// The case whose program equals the one of the case object `case`:
     /// the same parsed program (so formatting and key order do not matter),
     /// or the same raw value for a program that format 1 rejects.

@@ -58,6 +58,7 @@ use crate::format::{Bound, Item, Observation, Order, Program, Step, StepOutcome,
 mod features;
 mod layout;
 mod load;
+mod matrix;
 mod record;
 mod rules;
 mod validate;
@@ -66,6 +67,7 @@ mod versions;
 pub use features::*;
 pub use layout::*;
 pub use load::*;
+pub use matrix::*;
 pub use record::*;
 pub use rules::*;
 pub use validate::*;
@@ -82,7 +84,8 @@ pub fn default_dir() -> PathBuf {
 }
 
 /// The kinds of provenance a case may have.
-pub const PROVENANCE_KINDS: [&str; 4] = ["hand-written", "generated", "fuzz", "regression"];
+pub const PROVENANCE_KINDS: [&str; 5] =
+    ["hand-written", "generated", "fuzz", "regression", "matrix"];
 
 /// Feature tags that are set by hand (everything else in a case's
 /// `features` is derived from its program and its expectation).

@@ -122,6 +122,22 @@ pub fn validate(corpus: &Corpus) -> Vec<Problem> {
                     p(format!("schema: {e}"));
                 }
             }
+            if let Some(of) = case.raw.get("variant_of").and_then(Json::as_str) {
+                match corpus.get(of) {
+                    None => p(format!("variant_of {of}: no such case")),
+                    Some(o) if o.raw.contains_key("variant_of") => {
+                        p(format!("variant_of {of}: a variant of a variant"))
+                    }
+                    Some(o) if o.program != case.program => {
+                        p(format!("variant_of {of}: not the same program"))
+                    }
+                    Some(o) if o.numpy.iter().any(|r| case.numpy.contains(r)) => p(format!(
+                        "variant_of {of}: claims the same releases ({:?}) as that case",
+                        case.numpy
+                    )),
+                    Some(_) => {}
+                }
+            }
             if case.description.trim().is_empty() || case.description.contains('\n') {
                 p("the description must be one non-empty line".into());
             }

@@ -133,6 +133,14 @@ pub struct GenConfig {
     /// Only these index kinds (see [`Step::index_kinds`]); `None`: all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index_kinds: Option<Vec<String>>,
+    /// Whether `reshape` steps may pass `copy` (`true`/`false`): off for a
+    /// NumPy before 2.1, which has no such keyword.
+    #[serde(default = "reshape_copy_default")]
+    pub reshape_copy: bool,
+}
+
+fn reshape_copy_default() -> bool {
+    true
 }
 
 impl Default for GenConfig {
@@ -150,6 +158,7 @@ impl Default for GenConfig {
             skip_rate: 0.03,
             ops: None,
             index_kinds: None,
+            reshape_copy: true,
         }
     }
 }

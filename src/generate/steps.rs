@@ -95,6 +95,7 @@ impl Gen<'_, '_, '_, '_> {
                 let new_shape = self.gen_reshape(shape, size, invalid);
                 let order = ORDERS[self.weighted(&[5, 3, 2])];
                 let copy = match self.weighted(&[6, 2, 2]) {
+                    _ if !self.cfg.reshape_copy => None,
                     0 => None,
                     1 => Some(true),
                     _ => Some(false),
