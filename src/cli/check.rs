@@ -107,9 +107,53 @@ pub(crate) fn check(
     })
 }
 
+/// Standard error as the bar's terminal, a few columns narrower than it
+/// is. indicatif fills the bar's line to the last column, so that the
+/// terminal's echo of a Ctrl-C (`^C`) would wrap to a new line, and the
+/// bar would stay on the screen above the line that clearing it erases.
+#[derive(Debug)]
+struct Narrow(console::Term);
+
+impl indicatif::TermLike for Narrow {
+    fn width(&self) -> u16 {
+        self.0.size().1.saturating_sub(4).max(20)
+    }
+    fn height(&self) -> u16 {
+        self.0.size().0
+    }
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_line(s)
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_str(s)
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.0.clear_line()
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// The progress bar of a campaign on a terminal (standard error).
 fn new_bar() -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr());
+    let target = ProgressDrawTarget::term_like_with_hz(
+        Box::new(Narrow(console::Term::buffered_stderr())),
+        10,
+    );
+    let bar = ProgressBar::with_draw_target(Some(1000), target);
     bar.set_style(
         ProgressStyle::with_template("[{bar:30}] {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -144,10 +188,15 @@ fn draw_bar(bar: &ProgressBar, p: &Progress, time: Option<Duration>) {
         "?".into()
     };
     bar.set_position((done.min(1.0) * 1000.0) as u64);
-    bar.set_message(format!(
+    let mut message = format!(
         "{}/{} cases, {:.0} programs/s, {} failure(s), {left} left",
         p.done, p.cases, rate, p.failures
-    ));
+    );
+    // One line, within the narrowed width (`Narrow`): the bar and its
+    // brackets take 33 columns. The text is ASCII.
+    let room = usize::from(console::Term::stderr().size().1).saturating_sub(4 + 33);
+    message.truncate(room.max(10));
+    bar.set_message(message);
 }
 
 /// What `check` adds to a failure beyond its differences: the buffer
