@@ -142,6 +142,11 @@ enum Command {
         /// failure, footer with counts) to FILE.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Worker processes running cases side by side: a number, or
+        /// `auto` for one per available core. The results are the same for
+        /// every N.
+        #[arg(long, short, value_name = "N|auto", default_value = "1", value_parser = parse_jobs)]
+        jobs: usize,
     },
     /// Run every program in FILE (JSON Lines or one JSON document) on both
     /// backends and print their differences (exit 1 if any differ).
@@ -307,11 +312,38 @@ enum Command {
         #[command(flatten)]
         numpy: NumpyArgs,
     },
-    /// Internal: run the cases of a campaign job (first line of standard
+    /// Internal: run the cases of campaign jobs (one a line of standard
     /// input) and stream the events to standard output (what `check`
     /// supervises).
     #[command(hide = true)]
     CheckWorker,
+    /// Measure throughput: a plain-Python loop (bench/baseline.py), `exec`
+    /// on both backends and `check` with 1..N workers, on the same
+    /// generated programs (docs/BENCHMARK.md).
+    #[command(hide = true)]
+    Bench {
+        /// Programs to generate and run.
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+        programs: u64,
+        /// Generator seed.
+        #[arg(long, default_value_t = DEFAULT_SEED)]
+        seed: u64,
+        /// Measure `check` with 1 to N workers.
+        #[arg(long, default_value = "2", value_parser = parse_jobs)]
+        jobs: usize,
+        /// Rounds; each figure is the best of them.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=20))]
+        repeat: u64,
+        /// Where programs, outputs and bench.json go.
+        #[arg(long, default_value = "target/viewcheck-bench")]
+        dir: PathBuf,
+        /// The Python running the baseline (default: the project's venv).
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// The baseline script.
+        #[arg(long, default_value_os_t = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/baseline.py")))]
+        baseline: PathBuf,
+    },
 }
 
 /// `--numpy` and `--writes`: which NumPy release runs, and how it writes.
@@ -504,6 +536,7 @@ fn main() -> ExitCode {
             shard,
             time,
             report,
+            jobs,
         } => select_numpy(&numpy, implementation.as_mut(), true).and_then(|versions| {
             generator_config(max_steps, max_ndim, max_extent, invalid_rate).and_then(
                 |mut generator| {
@@ -528,6 +561,7 @@ fn main() -> ExitCode {
                             },
                             shard: shard.unwrap_or((0, 1)),
                             time,
+                            jobs,
                         },
                         quiet,
                         in_process,
@@ -634,6 +668,23 @@ fn main() -> ExitCode {
             },
         ),
         Command::CheckWorker => cli::worker::serve_check_worker(),
+        Command::Bench {
+            programs,
+            seed,
+            jobs,
+            repeat,
+            dir,
+            python,
+            baseline,
+        } => cli::bench::bench(cli::bench::BenchArgs {
+            programs,
+            seed,
+            jobs,
+            dir,
+            python,
+            baseline,
+            repeat: repeat as usize,
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -461,7 +461,20 @@ pub fn serve(
                 implementation: implementation.clone(),
                 capabilities: capabilities.clone(),
             },
-            Request::Run { seq, program } => run_one(backend, seq, program.get()),
+            Request::Run { seq, program } => match run_one(backend, seq, program.get()) {
+                Ok(observation) => {
+                    // What `Response::Result` writes, without parsing the
+                    // observation again: our own writer made it.
+                    write!(
+                        output,
+                        r#"{{"type":"result","seq":{seq},"observation":{observation}}}"#
+                    )?;
+                    output.write_all(b"\n")?;
+                    output.flush()?;
+                    continue;
+                }
+                Err(response) => *response,
+            },
         };
         output.write_all(response.to_line().as_bytes())?;
         output.write_all(b"\n")?;
@@ -469,32 +482,28 @@ pub fn serve(
     }
 }
 
-fn run_one(backend: &dyn Backend, seq: u64, program: &str) -> Response {
+/// The observation line of one program, or the response that says why
+/// there is none.
+fn run_one(backend: &dyn Backend, seq: u64, program: &str) -> Result<String, Box<Response>> {
     let observation = match Program::parse(program) {
         Err(e) => Observation::rejected(e.to_string()).to_line(),
         Ok(p) => match crate::compare::guarded_run(backend, &p) {
             Ok(o) => o.to_line(),
             Err(e) if e.class() == "unsupported" => {
-                return Response::Unsupported {
+                return Err(Box::new(Response::Unsupported {
                     seq,
                     reason: e.message[crate::backend::UNSUPPORTED.len()..].to_string(),
-                }
+                }))
             }
             Err(e) => {
-                return Response::Error {
+                return Err(Box::new(Response::Error {
                     seq,
                     message: e.message,
-                }
+                }))
             }
         },
     };
-    match RawValue::from_string(observation) {
-        Ok(observation) => Response::Result { seq, observation },
-        Err(e) => Response::Error {
-            seq,
-            message: format!("unserializable observation: {e}"),
-        },
-    }
+    Ok(observation)
 }
 
 /// How to start an implementation's process.
@@ -721,6 +730,24 @@ impl ProcessBackend {
 
     /// Runs one program given as JSON text.
     pub fn run_json(&self, program: &str) -> RunOutcome {
+        match self.submit(program) {
+            Ok(seq) => self.answer(seq),
+            Err(fault) => {
+                self.state.borrow_mut().worker = None;
+                RunOutcome::Fault(fault)
+            }
+        }
+    }
+
+    /// Sends one program (JSON text) without waiting for its answer,
+    /// starting the process first if there is none; returns its sequence
+    /// number. Answers come in order ([`ProcessBackend::answer`]), so
+    /// several programs may be in flight, as long as their requests fit in
+    /// the pipe (a process that hangs stops reading them). An `Err` leaves
+    /// the process as it is: the answers already on their way are still
+    /// read, and the next [`answer`](ProcessBackend::answer) tells what
+    /// became of it.
+    pub fn submit(&self, program: &str) -> Result<u64, Fault> {
         let mut s = self.state.borrow_mut();
         if s.worker.is_none() {
             match self.spawn() {
@@ -731,7 +758,7 @@ impl ProcessBackend {
                     s.restarts += 1;
                 }
                 Err(e) => {
-                    return RunOutcome::Fault(Fault::Crash {
+                    return Err(Fault::Crash {
                         status: format!("could not be restarted: {}", e.message),
                         stderr: e.stderr,
                     })
@@ -741,11 +768,24 @@ impl ProcessBackend {
         s.seq += 1;
         let seq = s.seq;
         let worker = s.worker.as_mut().expect("worker started above");
-        let request = format!(r#"{{"type":"run","seq":{seq},"program":{program}}}"#);
-        let answer = worker
-            .send(&request)
-            .and_then(|_| worker.recv(self.timeout));
-        let line = match answer {
+        worker.send(&format!(
+            r#"{{"type":"run","seq":{seq},"program":{program}}}"#
+        ))?;
+        Ok(seq)
+    }
+
+    /// Waits for the answer to `seq`, the oldest program submitted and not
+    /// answered yet. After a fault the process is gone, with every program
+    /// submitted after `seq`: submit those again.
+    pub fn answer(&self, seq: u64) -> RunOutcome {
+        let mut s = self.state.borrow_mut();
+        let Some(worker) = s.worker.as_mut() else {
+            return RunOutcome::Fault(Fault::Crash {
+                status: "was not running".into(),
+                stderr: String::new(),
+            });
+        };
+        let line = match worker.recv(self.timeout) {
             Ok(l) => l,
             Err(fault) => {
                 s.worker = None;

@@ -136,6 +136,42 @@ fn exec_turns_a_hang_and_a_crash_into_backend_errors_and_goes_on() {
     assert!(timeouts >= 1 && crashes >= 1, "{out}");
     assert_eq!(ok + timeouts + crashes, 12, "{out}");
     assert!(t.elapsed() < Duration::from_secs(30 + timeouts as u64));
+
+    // From a file, programs are sent ahead of their answers: the same lines,
+    // each fault still charged to its own program, with blank and invalid
+    // lines in between.
+    let mixed = format!(
+        "{}\n\nnot json\n{}",
+        programs[..6].join("\n"),
+        programs[6..].join("\n")
+    );
+    let dir = temp_dir("exec-ahead");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("programs.jsonl");
+    std::fs::write(&file, &mixed).unwrap();
+    let faults = "hang:strided:3,abort:strided:5";
+    let piped = run(
+        viewcheck()
+            .args(["exec", "--backend", "strided", "--timeout", "1"])
+            .env("VIEWCHECK_INJECT_FAULT", faults),
+        &mixed,
+    );
+    let ahead = run(
+        viewcheck()
+            .args(["exec", "--backend", "strided", "--timeout", "1"])
+            .arg(&file)
+            .env("VIEWCHECK_INJECT_FAULT", faults),
+        "",
+    );
+    assert_eq!(ahead.status.code(), Some(0), "{}", text(&ahead));
+    assert_eq!(
+        String::from_utf8_lossy(&ahead.stdout),
+        String::from_utf8_lossy(&piped.stdout),
+        "{}",
+        text(&ahead)
+    );
+    assert_eq!(String::from_utf8_lossy(&ahead.stdout).lines().count(), 13);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -186,9 +222,16 @@ fn generator_knobs_out_of_range_are_usage_errors() {
 #[cfg(feature = "oracle")]
 #[test]
 fn sigint_prints_the_summary_of_what_ran() {
+    for jobs in ["1", "2"] {
+        sigint_with_jobs(jobs);
+    }
+}
+
+#[cfg(feature = "oracle")]
+fn sigint_with_jobs(jobs: &str) {
     let dir = temp_dir("sigint");
     let mut child = viewcheck()
-        .args(["check", "--cases", "100000000", "-q"])
+        .args(["check", "--cases", "100000000", "-q", "--jobs", jobs])
         .arg("--failures-dir")
         .arg(&dir)
         .stdin(Stdio::null())
@@ -257,7 +300,7 @@ fn shards_are_disjoint_and_time_limits_stop_the_campaign() {
                 "--max-failures",
                 "0",
             ])
-            .args(["--timeout", "5", "-q"])
+            .args(["--timeout", "5", "-q", "--jobs", "2"])
             .arg("--failures-dir")
             .arg(&dir)
             .arg("--report")
@@ -294,7 +337,16 @@ fn shards_are_disjoint_and_time_limits_stop_the_campaign() {
 
     let t = Instant::now();
     let o = run(
-        viewcheck().args(["check", "--cases", "100000000", "--time", "2s", "-q"]),
+        viewcheck().args([
+            "check",
+            "--cases",
+            "100000000",
+            "--time",
+            "2s",
+            "-q",
+            "--jobs",
+            "2",
+        ]),
         "",
     );
     let out = text(&o);
@@ -305,6 +357,101 @@ fn shards_are_disjoint_and_time_limits_stop_the_campaign() {
         &["--shard", "0/3"][..],
         &["--shard", "4/3"],
         &["--time", "5x"],
+    ] {
+        let o = run(viewcheck().arg("check").args(bad), "");
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", text(&o));
+    }
+}
+
+/// `check --report` of one run, without what depends on timing, and its
+/// reproducer files by name.
+#[cfg(feature = "oracle")]
+fn campaign_result(
+    jobs: &str,
+    extra: &[&str],
+    faults: &str,
+) -> (i32, Vec<serde_json::Value>, Vec<(String, String)>, String) {
+    let dir = temp_dir(&format!("jobs{jobs}-{}", extra.join("")));
+    let report = dir.with_extension("jsonl");
+    let o = run(
+        viewcheck()
+            .args(["check", "--cases", "120", "--timeout", "5", "-q"])
+            .args(["--jobs", jobs])
+            .args(extra)
+            .arg("--failures-dir")
+            .arg(&dir)
+            .arg("--report")
+            .arg(&report)
+            .env("VIEWCHECK_INJECT_FAULT", faults),
+        "",
+    );
+    let out = text(&o);
+    let lines = std::fs::read_to_string(&report)
+        .unwrap_or_else(|e| panic!("{e}: {out}"))
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let o = v.as_object_mut().unwrap();
+            o.remove("seconds");
+            o.remove("programs_per_second");
+            if let Some(serde_json::Value::String(p)) = o.get_mut("reproducer") {
+                *p = p.rsplit('/').next().unwrap().to_string();
+            }
+            v
+        })
+        .collect();
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .map(|f| {
+                    let name = f.file_name().to_string_lossy().into_owned();
+                    (name, std::fs::read_to_string(f.path()).unwrap())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&report);
+    (o.status.code().unwrap_or(-1), lines, files, out)
+}
+
+#[cfg(feature = "oracle")]
+#[test]
+fn jobs_do_not_change_the_results() {
+    // Crashes of either backend (each contained in its worker, which is
+    // restarted) and backend errors (shrunk), in workers running side by
+    // side: the same findings, reproducers and report as with one worker.
+    let faults = "abort:strided:13,panic:strided:11,segv:numpy:29";
+    let (code1, report1, files1, out1) = campaign_result("1", &["--max-failures", "0"], faults);
+    let (code2, report2, files2, out2) = campaign_result("2", &["--max-failures", "0"], faults);
+    assert_eq!(code1, 1, "{out1}");
+    assert_eq!(code2, 1, "{out2}");
+    for kind in [
+        "crash (numpy)",
+        "crash (strided)",
+        "backend error (strided)",
+    ] {
+        assert!(out1.contains(kind), "no {kind} finding:\n{out1}");
+    }
+    assert!(out2.contains("cases:        120 run of 120"), "{out2}");
+    assert_eq!(report1, report2, "\n--- jobs 1\n{out1}\n--- jobs 2\n{out2}");
+    assert_eq!(files1, files2);
+    assert!(files1.len() >= 3 * 4, "{files1:?}");
+
+    // --max-failures stops every worker at the same failure in case order.
+    let (code1, report1, files1, out1) = campaign_result("1", &["--max-failures", "4"], faults);
+    let (code3, report3, files3, out3) = campaign_result("3", &["--max-failures", "4"], faults);
+    assert_eq!((code1, code3), (1, 1), "{out1}\n{out3}");
+    assert!(out3.contains("(stopped after --max-failures 4)"), "{out3}");
+    assert_eq!(report1, report3, "\n--- jobs 1\n{out1}\n--- jobs 3\n{out3}");
+    assert_eq!(files1, files3);
+    assert_eq!(report3.last().unwrap()["failures"], 4, "{out3}");
+
+    for bad in [
+        &["--jobs", "0"][..],
+        &["--jobs", "257"],
+        &["--jobs", "many"],
     ] {
         let o = run(viewcheck().arg("check").args(bad), "");
         assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", text(&o));

@@ -402,7 +402,7 @@ pub fn reproducer_path(dir: &Path, failure: &Failure) -> PathBuf {
 
 /// Where a failure goes the moment it is found, before shrinking; removed
 /// once the shrunk reproducer is written.
-fn unshrunk_path(dir: &Path, failure: &Failure) -> PathBuf {
+pub(crate) fn unshrunk_path(dir: &Path, failure: &Failure) -> PathBuf {
     dir.join(format!(
         "seed{}-case{}-unshrunk.jsonl",
         failure.seed, failure.case
@@ -438,6 +438,11 @@ pub struct Tally {
     current: Option<(u64, Program)>,
     /// A failure found and not yet finished (being shrunk).
     pending: Option<Failure>,
+    /// What each [`Event::Batch`] and each [`Tally::fault`] added, in the
+    /// order they came: the same totals as the report, by range of cases,
+    /// so that a supervisor can keep a campaign's cases up to a given one
+    /// (`check --max-failures` with several workers).
+    pub segments: Vec<Batch>,
 }
 
 impl Tally {
@@ -448,6 +453,7 @@ impl Tally {
             started: Instant::now(),
             current: None,
             pending: None,
+            segments: Vec::new(),
         }
     }
 
@@ -518,6 +524,7 @@ impl Tally {
             Event::Got { .. } => {}
             Event::Batch(b) => {
                 let b = *b;
+                self.segments.push(b.clone());
                 self.report.cases_run += b.cases;
                 self.report.unsupported += b.unsupported;
                 merge_counts(&mut self.report.by_kind, b.by_kind);
@@ -599,6 +606,11 @@ impl Tally {
         if ran {
             self.report.cases_run += 1;
         }
+        self.segments.push(Batch {
+            through: case,
+            cases: u64::from(ran),
+            ..Batch::default()
+        });
         self.current = None;
     }
 

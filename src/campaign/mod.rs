@@ -28,6 +28,7 @@ use crate::format::{Program, StepOutcome, OPS};
 mod engine;
 pub mod supervisor;
 pub mod wire;
+mod worker;
 
 pub use engine::{
     reproducer_path, run, run_with, with_project_runner, write_reproducer, Batch, CaseRunner,
@@ -66,6 +67,9 @@ pub struct Config {
     /// Time limit of one program on one backend (and of one step of
     /// shrinking) when the campaign runs in worker processes.
     pub timeout: Duration,
+    /// How many worker processes run cases side by side (at least 1). The
+    /// results do not depend on it.
+    pub jobs: usize,
 }
 
 impl Config {
@@ -93,6 +97,7 @@ impl Default for Config {
             time: None,
             generator: crate::generate::GenConfig::default(),
             timeout: crate::protocol::DEFAULT_TIMEOUT,
+            jobs: 1,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! `viewcheck check`: the differential campaign and its summary.
 
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use viewcheck::backend::StridedBackend;
 use viewcheck::campaign::{self, Config, Progress, Report};
 use viewcheck::protocol::WorkerCommand;
@@ -43,8 +45,18 @@ pub(crate) fn check(
         );
     };
     let mut last = Instant::now();
+    // On a terminal, a progress bar on standard error; elsewhere (logs,
+    // CI, tests) a plain line now and then.
+    let terminal = !quiet && std::io::stderr().is_terminal();
+    let mut bar: Option<ProgressBar> = None;
+    let time_limit = config.time;
     let mut progress = |p: Progress| {
         if quiet {
+            return;
+        }
+        if terminal {
+            let bar = bar.get_or_insert_with(new_bar);
+            draw_bar(bar, &p, time_limit);
             return;
         }
         let step = (p.cases / 10).max(1);
@@ -65,11 +77,20 @@ pub(crate) fn check(
     let report = if in_process {
         let (numpy, _) = in_process_numpy(false)?;
         on_start(&numpy_description(), "strided");
-        campaign::run(&config, numpy.as_ref(), &StridedBackend, &mut progress)
+        Ok(campaign::run(
+            &config,
+            numpy.as_ref(),
+            &StridedBackend,
+            &mut progress,
+        ))
     } else {
         campaign::supervisor::run_supervised(&config, &command, &mut on_start, &mut progress)
-            .map_err(|e| start_failure("numpy", &e))?
     };
+    // Gone before anything else is printed, also after Ctrl-C.
+    if let Some(bar) = bar.take() {
+        bar.finish_and_clear();
+    }
+    let report = report.map_err(|e| start_failure("numpy", &e))?;
     let rendered = render_failures(&report);
     print_report(&report, startup, &oracle, quiet, &rendered);
     if let Some(path) = report_file {
@@ -84,6 +105,98 @@ pub(crate) fn check(
         None if report.failures.is_empty() => 0,
         None => 1,
     })
+}
+
+/// Standard error as the bar's terminal, a few columns narrower than it
+/// is. indicatif fills the bar's line to the last column, so that the
+/// terminal's echo of a Ctrl-C (`^C`) would wrap to a new line, and the
+/// bar would stay on the screen above the line that clearing it erases.
+#[derive(Debug)]
+struct Narrow(console::Term);
+
+impl indicatif::TermLike for Narrow {
+    fn width(&self) -> u16 {
+        self.0.size().1.saturating_sub(4).max(20)
+    }
+    fn height(&self) -> u16 {
+        self.0.size().0
+    }
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_line(s)
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_str(s)
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.0.clear_line()
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The progress bar of a campaign on a terminal (standard error).
+fn new_bar() -> ProgressBar {
+    let target = ProgressDrawTarget::term_like_with_hz(
+        Box::new(Narrow(console::Term::buffered_stderr())),
+        10,
+    );
+    let bar = ProgressBar::with_draw_target(Some(1000), target);
+    bar.set_style(
+        ProgressStyle::with_template("[{bar:30}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Cases done of planned (or, with `--time`, the time used of the limit,
+/// whichever is further), programs per second, failures and time left.
+fn draw_bar(bar: &ProgressBar, p: &Progress, time: Option<Duration>) {
+    let secs = p.elapsed.as_secs_f64();
+    let mut done = p.done as f64 / p.cases.max(1) as f64;
+    let rate = if secs > 0.0 {
+        p.done as f64 / secs
+    } else {
+        0.0
+    };
+    let left = match time {
+        Some(t) => {
+            done = done.max(secs / t.as_secs_f64());
+            let by_cases = (rate > 0.0).then(|| (p.cases - p.done.min(p.cases)) as f64 / rate);
+            let by_time = t.as_secs_f64() - secs;
+            by_cases.map_or(by_time, |c| c.min(by_time)).max(0.0)
+        }
+        None if rate > 0.0 => (p.cases - p.done.min(p.cases)) as f64 / rate,
+        None => f64::NAN,
+    };
+    let left = if left.is_finite() {
+        viewcheck::supervise::human_duration(Duration::from_secs(left.ceil() as u64))
+    } else {
+        "?".into()
+    };
+    bar.set_position((done.min(1.0) * 1000.0) as u64);
+    let mut message = format!(
+        "{}/{} cases, {:.0} programs/s, {} failure(s), {left} left",
+        p.done, p.cases, rate, p.failures
+    );
+    // One line, within the narrowed width (`Narrow`): the bar and its
+    // brackets take 33 columns. The text is ASCII.
+    let room = usize::from(console::Term::stderr().size().1).saturating_sub(4 + 33);
+    message.truncate(room.max(10));
+    bar.set_message(message);
 }
 
 /// What `check` adds to a failure beyond its differences: the buffer

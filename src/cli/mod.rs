@@ -11,6 +11,7 @@ use viewcheck::supervise::{read_bounded_line, BoundedLine};
 
 use crate::{BackendArg, Fatal};
 
+pub(crate) mod bench;
 pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod exec;
@@ -32,6 +33,19 @@ pub(crate) fn parse_shard(s: &str) -> Result<(u64, u64), String> {
         return Err(bad());
     }
     Ok((i - 1, n))
+}
+
+/// `--jobs N|auto`: 1 <= N <= 256, or one per available core.
+pub(crate) fn parse_jobs(s: &str) -> Result<usize, String> {
+    if s == "auto" {
+        return Ok(std::thread::available_parallelism().map_or(1, |n| n.get().min(256)));
+    }
+    match s.parse::<usize>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}`: expected a number of workers from 1 to 256, or `auto` (one per core)"
+        )),
+    }
 }
 
 /// `--time DURATION`: `90`, `90s`, `10m`, `2h`, `1h30m`.

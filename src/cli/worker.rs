@@ -3,7 +3,6 @@
 use viewcheck::backend::{Backend, StridedBackend};
 use viewcheck::campaign::{self};
 use viewcheck::compare::silence_backend_panics;
-use viewcheck::supervise::{read_bounded_line, BoundedLine};
 
 use super::*;
 use crate::{BackendArg, Fatal};
@@ -44,16 +43,19 @@ pub(crate) fn serve_worker(backend: BackendArg, numpy: &NumpyRun) -> Result<u8, 
 pub(crate) fn serve_check_worker() -> Result<u8, Fatal> {
     viewcheck::supervise::exit_when_orphaned();
     silence_backend_panics();
-    let job = match read_bounded_line(&mut std::io::stdin().lock(), 1 << 20) {
-        Ok(BoundedLine::Line(l)) => String::from_utf8_lossy(&l).into_owned(),
-        _ => String::new(),
-    };
     let (numpy, _) = in_process_numpy(false)?;
     let numpy = viewcheck::inject::wrap(numpy.as_ref()).map_err(Fatal::env)?;
     let strided = viewcheck::inject::wrap(&StridedBackend).map_err(Fatal::env)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    campaign::supervisor::serve(&job, &numpy, &strided, &numpy_description(), &mut out)
-        .map_err(|e| Fatal::env(format!("check-worker: {e}")))?;
+    let stdin = std::io::stdin();
+    campaign::supervisor::serve(
+        &mut stdin.lock(),
+        &numpy,
+        &strided,
+        &numpy_description(),
+        &mut out,
+    )
+    .map_err(|e| Fatal::env(format!("check-worker: {e}")))?;
     Ok(0)
 }

@@ -69,6 +69,19 @@ pub enum Bound {
     Array(ArrayRecord),
 }
 
+/// Whether `serde_json::Map` keeps insertion order (its `preserve_order`
+/// feature, which some dependency may or may not turn on): then
+/// [`Observation::to_json`]'s text is in format-1 order.
+fn maps_keep_order() -> bool {
+    static KEEPS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *KEEPS.get_or_init(|| {
+        let mut m = Map::new();
+        m.insert("b".into(), Json::Null);
+        m.insert("a".into(), Json::Null);
+        m.keys().next().is_some_and(|k| k == "b")
+    })
+}
+
 /// A format-1 observation.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Observation {
@@ -156,9 +169,147 @@ impl Observation {
         Json::Object(m)
     }
 
-    /// One line of JSON.
+    /// One line of JSON: the text of [`Observation::to_json`], written
+    /// directly (the hot path of every worker: no intermediate
+    /// `serde_json::Value`).
     pub fn to_line(&self) -> String {
-        self.to_json().to_string()
+        match self.write_line() {
+            Some(line) => line,
+            None => self.to_json().to_string(),
+        }
+    }
+
+    /// [`Observation::to_line`] without building a `serde_json::Value`;
+    /// `None` where the text could differ from `to_json`'s: maps that sort
+    /// their keys (serde_json without `preserve_order`), informational keys
+    /// that collide with format-1 keys, or a name bound twice.
+    fn write_line(&self) -> Option<String> {
+        use std::fmt::Write as _;
+        if !maps_keep_order() {
+            return None;
+        }
+        let known = [
+            "format",
+            "format_error",
+            "steps",
+            "arrays",
+            "shares_memory",
+            "may_share_memory",
+        ];
+        if self.extra.keys().any(|k| known.contains(&k.as_str())) {
+            return None;
+        }
+        for (i, (name, _)) in self.arrays.iter().enumerate() {
+            if self.arrays[..i].iter().any(|(n, _)| n == name) {
+                return None;
+            }
+        }
+        let step_keys = ["ok", "warning", "error", "skipped"];
+        if self
+            .steps
+            .iter()
+            .any(|s| s.extra.keys().any(|k| step_keys.contains(&k.as_str())))
+        {
+            return None;
+        }
+        let mut out = String::with_capacity(256);
+        let string = |out: &mut String, s: &str| {
+            // serde_json's own escaping.
+            out.push_str(&serde_json::to_string(s).unwrap_or_default());
+        };
+        let extras = |out: &mut String, m: &Map<String, Json>| {
+            for (k, v) in m {
+                out.push(',');
+                string(out, k);
+                out.push(':');
+                out.push_str(&v.to_string());
+            }
+        };
+        let ints = |out: &mut String, v: &mut dyn Iterator<Item = i64>| {
+            out.push('[');
+            for (i, x) in v.enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{x}");
+            }
+            out.push(']');
+        };
+        let _ = write!(out, "{{\"format\":{FORMAT_VERSION}");
+        extras(&mut out, &self.extra);
+        if let Some(e) = &self.format_error {
+            out.push_str(",\"format_error\":");
+            string(&mut out, e);
+            out.push('}');
+            return Some(out);
+        }
+        out.push_str(",\"steps\":[");
+        for (i, st) in self.steps.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match &st.outcome {
+                StepOutcome::Ok { warning } => {
+                    out.push_str("{\"ok\":true");
+                    if let Some(w) = warning {
+                        out.push_str(",\"warning\":");
+                        string(&mut out, w);
+                    }
+                }
+                StepOutcome::Error(c) => {
+                    out.push_str("{\"error\":");
+                    string(&mut out, c);
+                }
+                StepOutcome::Skipped => out.push_str("{\"skipped\":true"),
+            }
+            extras(&mut out, &st.extra);
+            out.push('}');
+        }
+        out.push_str("],\"arrays\":{");
+        for (i, (name, b)) in self.arrays.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            string(&mut out, name);
+            match b {
+                Bound::Scalar(v) => {
+                    let _ = write!(out, ":{{\"scalar\":{v}}}");
+                }
+                Bound::Array(a) => {
+                    out.push_str(":{\"shape\":");
+                    ints(&mut out, &mut a.shape.iter().map(|&n| n as i64));
+                    out.push_str(",\"strides\":");
+                    ints(&mut out, &mut a.strides.iter().copied());
+                    let _ = write!(
+                        out,
+                        ",\"offset\":{},\"buffer\":{},\"owndata\":{},\"writeable\":{},\"c_contiguous\":{},\"f_contiguous\":{},\"values\":",
+                        a.offset, a.buffer, a.owndata, a.writeable, a.c_contiguous, a.f_contiguous
+                    );
+                    ints(&mut out, &mut a.values.iter().copied());
+                    out.push('}');
+                }
+            }
+        }
+        out.push('}');
+        for (key, pairs) in [
+            ("shares_memory", &self.shares_memory),
+            ("may_share_memory", &self.may_share_memory),
+        ] {
+            let _ = write!(out, ",\"{key}\":[");
+            for (i, (a, b)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('[');
+                string(&mut out, a);
+                out.push(',');
+                string(&mut out, b);
+                out.push(']');
+            }
+            out.push(']');
+        }
+        out.push('}');
+        Some(out)
     }
 
     /// Parses an observation from JSON text with the strict reader
