@@ -55,11 +55,16 @@ pub fn serve(
                 implementation = Some((l.clone(), b));
             }
         }
-        let got: &dyn Backend = match &implementation {
-            Some((_, b)) => b,
-            None => got,
+        // An implementation is named with its version ("numpy 2.0.0"):
+        // its name alone may be the oracle's.
+        let (got, label): (&dyn Backend, String) = match &implementation {
+            Some((_, b)) => {
+                let i = b.implementation();
+                (b, format!("{} {}", i.name, i.version))
+            }
+            None => (got, got.name().to_string()),
         };
-        serve_job(&job, expected, got, oracle, output)?;
+        serve_job(&job, expected, got, &label, oracle, output)?;
     }
 }
 
@@ -68,10 +73,11 @@ fn serve_job(
     job: &Job,
     expected: &dyn Backend,
     got: &dyn Backend,
+    got_label: &str,
     oracle: &str,
     output: &mut dyn Write,
 ) -> std::io::Result<()> {
-    writeln!(output, "{}", hello_line(oracle, got.name()))?;
+    writeln!(output, "{}", hello_line(oracle, got_label))?;
     output.flush()?;
     // Programs within what the implementation declared it supports.
     let generator = job.generator.clone();
