@@ -264,6 +264,39 @@ enum Command {
     /// supervises).
     #[command(hide = true)]
     CheckWorker,
+    /// Internal (feature `mutants`): measure the corpus and the campaign
+    /// against every semantic mutant of viewcheck-arrays (DESIGN.md).
+    #[cfg(feature = "mutants")]
+    #[command(hide = true)]
+    Mutants {
+        /// Programs of each mutant's `check` campaign.
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+        cases: u64,
+        /// Seed of each campaign.
+        #[arg(long, default_value_t = DEFAULT_SEED)]
+        seed: u64,
+        /// Only these mutants (comma-separated names; default: the catalog).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// The CI subset; exit 1 if the corpus or the campaign misses any of it.
+        #[arg(long, conflicts_with = "only")]
+        ci: bool,
+        /// Do not replay the corpus.
+        #[arg(long)]
+        skip_corpus: bool,
+        /// Do not run campaigns.
+        #[arg(long)]
+        skip_check: bool,
+        /// Where each mutant's reports and reproducers go.
+        #[arg(long, default_value = "target/viewcheck-mutants")]
+        work_dir: PathBuf,
+        /// Print the catalog and exit.
+        #[arg(long)]
+        list: bool,
+        /// Further arguments for every `check` (after `--`), e.g. generator knobs.
+        #[arg(last = true)]
+        check_args: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -446,6 +479,28 @@ fn main() -> ExitCode {
         } => cli::import_crash::import_crash(&artifact, kind, &area, &topic, &corpus, dry_run),
         Command::Worker { backend } => cli::worker::serve_worker(backend),
         Command::CheckWorker => cli::worker::serve_check_worker(),
+        #[cfg(feature = "mutants")]
+        Command::Mutants {
+            cases,
+            seed,
+            only,
+            ci,
+            skip_corpus,
+            skip_check,
+            work_dir,
+            list,
+            check_args,
+        } => cli::mutants::mutants(cli::mutants::MutantsArgs {
+            cases,
+            seed,
+            only,
+            ci,
+            skip_corpus,
+            skip_check,
+            work_dir,
+            check_args,
+            list,
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -15,6 +15,8 @@ pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod exec;
 pub(crate) mod import_crash;
+#[cfg(feature = "mutants")]
+pub(crate) mod mutants;
 pub(crate) mod record;
 pub(crate) mod replay;
 pub(crate) mod validate;
