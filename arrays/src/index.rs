@@ -365,7 +365,9 @@ impl Array {
                     Entry::Fancy {
                         bool_axis_len: Some(n),
                         ..
-                    } if (*n > 0 || mutant!("mask-zero-extent-checked")) && *n != self.shape[axis] => {
+                    } if (*n > 0 || mutant!("mask-zero-extent-checked"))
+                        && *n != self.shape[axis] =>
+                    {
                         return Err(Error::index(format!(
                             "boolean index did not match indexed array along axis {axis}; size of axis is {} but size of corresponding boolean axis is {n}",
                             self.shape[axis]
@@ -579,14 +581,15 @@ impl Array {
                 }
             }
         }
-        if arrays.len() > MAX_DIMS || (mutant!("fancy-cap-off-by-one") && arrays.len() == MAX_DIMS) {
+        if arrays.len() > MAX_DIMS || (mutant!("fancy-cap-off-by-one") && arrays.len() == MAX_DIMS)
+        {
             return Err(Error::index(format!(
                 "too many advanced (array) indices. This probably means you are indexing with too many booleans. (more than {MAX_DIMS} found)"
             )));
         }
-        let no_subspace = entries
-            .iter()
-            .all(|e| matches!(e, Entry::Fancy { .. } | Entry::Bool0d(_)));
+        // NumPy drops a subspace of exactly one element (`PyArray_MapIterNew`:
+        // an ellipsis or slices over length-1 axes count as none at all).
+        let no_subspace = subspace.size() == 1;
         if no_subspace && arrays.len() >= MAX_DIMS {
             return Err(Error::index(format!(
                 "when no subspace is given, the number of index arrays cannot be above {}, but {} index arrays found",
@@ -687,8 +690,9 @@ impl Array {
                             if a.same_buffer(self) && view.size() <= 4096 {
                                 // Re-read the value after every element written.
                                 for (i, t) in view.addresses().into_iter().enumerate() {
-                                    let now = broadcast_value(value, view.shape(), Leading::StripOnes)
-                                        .expect("broadcast checked above");
+                                    let now =
+                                        broadcast_value(value, view.shape(), Leading::StripOnes)
+                                            .expect("broadcast checked above");
                                     self.buffer.borrow_mut()[t as usize] = now[i];
                                 }
                                 return Ok(());

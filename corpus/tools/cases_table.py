@@ -1602,6 +1602,10 @@ case("index-items-71", "71 index items (0-d booleans, newaxis, an ellipsis) are 
 case("index-bool0d-64", "64 0-d booleans and an ellipsis: 64 advanced indices with a subspace are allowed",
      A("a", 3), I("b", "a", *([M(True)] * 64), E), I("c", "a", *([M(True)] * 64)),
      I("d", "a", *([M(True)] * 65), E), rules=["R-INDEX-10", "R-INDEX-9"])
+case("index-bool0d-64-one-element-subspace", "A subspace of one element counts as none: 64 0-d booleans fail on (1,) and (1, 1), not on (1, 2)",
+     A("a", 1), I("b", "a", *([M(True)] * 64)), I("c", "a", *([M(True)] * 64), E), I("d", "a", *([M(True)] * 63)),
+     A("e", 1, 1), I("f", "e", *([M(True)] * 64)), A("g", 1, 2), I("h", "g", *([M(True)] * 64)),
+     rules=["R-INDEX-10", "R-INDEX-9"])
 
 area("masks", "getitem")
 case("mask-empty-axis-unchecked", "An empty 1-d mask on a non-empty axis is not checked against its extent",
