@@ -397,9 +397,17 @@ pub fn serve(
                         case,
                         unsupported,
                         outcomes,
+                        rules,
                         times,
                     } => {
-                        batch.add(case, unsupported, program.as_ref(), &outcomes, &times);
+                        batch.add(
+                            case,
+                            unsupported,
+                            program.as_ref(),
+                            &outcomes,
+                            &rules,
+                            &times,
+                        );
                         if careful || last_sent.elapsed() >= BATCH_EVERY {
                             last_sent = Instant::now();
                             send(&[&Event::Batch(Box::new(take(&mut batch)))])
