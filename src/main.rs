@@ -114,6 +114,10 @@ enum Command {
         /// Generator: share of deliberately invalid steps (0 to 1).
         #[arg(long)]
         invalid_rate: Option<f64>,
+        /// Generator: swarm testing, each program with its own random mix
+        /// of ops and rates (`on` or `off`; default: the generator's).
+        #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+        swarm: Option<bool>,
         /// Time limit of one program on one backend, in seconds (a program
         /// over it is a `timeout` finding; the worker is restarted).
         #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
@@ -393,14 +397,15 @@ fn main() -> ExitCode {
             max_ndim,
             max_extent,
             invalid_rate,
+            swarm,
             timeout,
             in_process,
             implementation,
             shard,
             time,
             report,
-        } => {
-            generator_config(max_steps, max_ndim, max_extent, invalid_rate).and_then(|generator| {
+        } => generator_config(max_steps, max_ndim, max_extent, invalid_rate, swarm).and_then(
+            |generator| {
                 cli::check::check(
                     Config {
                         seed: seed.unwrap_or(DEFAULT_SEED),
@@ -422,8 +427,8 @@ fn main() -> ExitCode {
                     in_process,
                     report.as_deref(),
                 )
-            })
-        }
+            },
+        ),
         Command::Diff {
             file,
             level,
