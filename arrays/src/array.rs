@@ -384,7 +384,11 @@ impl Array {
         };
         let strides = strides.unwrap_or_else(|| layout::fill_strides(&new_shape, f));
         if mutant!("reshape-copy-owndata") && source.owndata && !source.same_buffer(self) {
-            return Ok(Array { shape: new_shape.into(), strides: strides.into(), ..source });
+            return Ok(Array {
+                shape: new_shape.into(),
+                strides: strides.into(),
+                ..source
+            });
         }
         Ok(source.view(new_shape, strides, source.offset))
     }

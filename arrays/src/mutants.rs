@@ -130,7 +130,10 @@ mod tests {
         let mut points: Vec<String> = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.file_name().is_some_and(|n| n == "mutants.rs" || n == "lib.rs") {
+            if path
+                .file_name()
+                .is_some_and(|n| n == "mutants.rs" || n == "lib.rs")
+            {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();

@@ -60,8 +60,10 @@ pub fn may_share_memory(a: &Array, b: &Array) -> bool {
     ) {
         (Some((alo, ahi)), Some((blo, bhi))) => alo <= bhi && blo <= ahi,
         _ if mutant!("may-share-empty") => {
-            let (alo, ahi) = layout::extent(a.shape(), a.strides(), a.offset()).unwrap_or((a.offset(), a.offset()));
-            let (blo, bhi) = layout::extent(b.shape(), b.strides(), b.offset()).unwrap_or((b.offset(), b.offset()));
+            let (alo, ahi) = layout::extent(a.shape(), a.strides(), a.offset())
+                .unwrap_or((a.offset(), a.offset()));
+            let (blo, bhi) = layout::extent(b.shape(), b.strides(), b.offset())
+                .unwrap_or((b.offset(), b.offset()));
             alo <= bhi && blo <= ahi
         }
         _ => false,
