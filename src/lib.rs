@@ -4,6 +4,7 @@ pub mod campaign;
 pub mod compare;
 pub mod conformance;
 pub mod corpus;
+pub mod coverage;
 pub mod format;
 pub mod generate;
 #[cfg(feature = "harness")]

@@ -116,6 +116,10 @@ enum Command {
         /// Generator: share of deliberately invalid steps (0 to 1).
         #[arg(long)]
         invalid_rate: Option<f64>,
+        /// Generator: swarm testing, each program with its own random mix
+        /// of ops and rates (`on` or `off`; default: the generator's).
+        #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+        swarm: Option<bool>,
         /// Time limit of one program on one backend, in seconds (a program
         /// over it is a `timeout` finding; the worker is restarted).
         #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
@@ -317,6 +321,39 @@ enum Command {
     /// supervises).
     #[command(hide = true)]
     CheckWorker,
+    /// Internal (feature `mutants`): measure the corpus and the campaign
+    /// against every semantic mutant of viewcheck-arrays (DESIGN.md).
+    #[cfg(feature = "mutants")]
+    #[command(hide = true)]
+    Mutants {
+        /// Programs of each mutant's `check` campaign.
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+        cases: u64,
+        /// Seed of each campaign.
+        #[arg(long, default_value_t = DEFAULT_SEED)]
+        seed: u64,
+        /// Only these mutants (comma-separated names; default: the catalog).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// The CI subset; exit 1 if the corpus or the campaign misses any of it.
+        #[arg(long, conflicts_with = "only")]
+        ci: bool,
+        /// Do not replay the corpus.
+        #[arg(long)]
+        skip_corpus: bool,
+        /// Do not run campaigns.
+        #[arg(long)]
+        skip_check: bool,
+        /// Where each mutant's reports and reproducers go.
+        #[arg(long, default_value = "target/viewcheck-mutants")]
+        work_dir: PathBuf,
+        /// Print the catalog and exit.
+        #[arg(long)]
+        list: bool,
+        /// Further arguments for every `check` (after `--`), e.g. generator knobs.
+        #[arg(last = true)]
+        check_args: Vec<String>,
+    },
     /// Measure throughput: a plain-Python loop (bench/baseline.py), `exec`
     /// on both backends and `check` with 1..N workers, on the same
     /// generated programs (docs/BENCHMARK.md).
@@ -529,6 +566,7 @@ fn main() -> ExitCode {
             max_ndim,
             max_extent,
             invalid_rate,
+            swarm,
             timeout,
             in_process,
             mut implementation,
@@ -538,7 +576,7 @@ fn main() -> ExitCode {
             report,
             jobs,
         } => select_numpy(&numpy, implementation.as_mut(), true).and_then(|versions| {
-            generator_config(max_steps, max_ndim, max_extent, invalid_rate).and_then(
+            generator_config(max_steps, max_ndim, max_extent, invalid_rate, swarm).and_then(
                 |mut generator| {
                     generator.reshape_copy = versions
                         .iter()
@@ -684,6 +722,28 @@ fn main() -> ExitCode {
             python,
             baseline,
             repeat: repeat as usize,
+        }),
+        #[cfg(feature = "mutants")]
+        Command::Mutants {
+            cases,
+            seed,
+            only,
+            ci,
+            skip_corpus,
+            skip_check,
+            work_dir,
+            list,
+            check_args,
+        } => cli::mutants::mutants(cli::mutants::MutantsArgs {
+            cases,
+            seed,
+            only,
+            ci,
+            skip_corpus,
+            skip_check,
+            work_dir,
+            check_args,
+            list,
         }),
     };
     match result {

@@ -6,6 +6,7 @@ mod cli;
 mod compare;
 mod conformance;
 mod corpus_tools;
+mod coverage;
 // Needs the embedded NumPy (the default `oracle` feature).
 #[cfg(feature = "oracle")]
 mod differential;

@@ -253,6 +253,9 @@ impl Array {
     pub fn asarray(&self, order: Order) -> Array {
         match order {
             Order::C if !self.is_c_contiguous() => self.copy(Order::C),
+            Order::A if mutant!("asarray-a-copies") && !self.is_c_contiguous() => {
+                self.copy(Order::C)
+            }
             Order::F if !self.is_f_contiguous() => self.copy(Order::F),
             _ => self.clone(),
         }
@@ -272,7 +275,7 @@ impl Array {
                 let mut perm = Vec::with_capacity(n);
                 for &a in axes {
                     let a = layout::normalize_axis(a, n, None)?;
-                    if perm.contains(&a) {
+                    if perm.contains(&a) && !mutant!("transpose-repeat-accepted") {
                         return Err(Error::value("repeated axis in transpose"));
                     }
                     perm.push(a);
@@ -296,7 +299,11 @@ impl Array {
     pub fn swapaxes(&self, axis1: i64, axis2: i64) -> Result<Array, Error> {
         let n = self.ndim();
         let a = layout::normalize_axis(axis1, n, Some("axis1"))?;
-        let b = layout::normalize_axis(axis2, n, Some("axis2"))?;
+        let b = if mutant!("swapaxes-wraps") && n > 0 {
+            axis2.rem_euclid(n as i64) as usize
+        } else {
+            layout::normalize_axis(axis2, n, Some("axis2"))?
+        };
         let mut perm: Vec<usize> = (0..n).collect();
         perm.swap(a, b);
         Ok(self.permuted(&perm))
@@ -316,7 +323,9 @@ impl Array {
         }
         let mut order: Vec<usize> = (0..n).filter(|k| !src.contains(k)).collect();
         let mut pairs: Vec<(usize, usize)> = dst.into_iter().zip(src).collect();
-        pairs.sort_unstable();
+        if !mutant!("moveaxis-unsorted") {
+            pairs.sort_unstable();
+        }
         for (d, s) in pairs {
             order.insert(d, s);
         }
@@ -350,6 +359,7 @@ impl Array {
             _ => return Err(Error::value("order 'K' is not permitted for reshaping")),
         };
         if copy != Some(true)
+            && !mutant!("reshape-same-shape-recomputes")
             && shape.len() == self.ndim()
             && shape.iter().zip(&self.shape).all(|(&a, &b)| a == b as i64)
         {
@@ -361,7 +371,9 @@ impl Array {
             (self.copy(if f { Order::F } else { Order::C }), None)
         } else if (!f && self.is_c_contiguous()) || (f && self.is_f_contiguous()) {
             (self.clone(), None)
-        } else if let Some(s) = layout::nocopy_reshape(&self.shape, &self.strides, &new_shape, f) {
+        } else if let Some(s) = layout::nocopy_reshape(&self.shape, &self.strides, &new_shape, f)
+            .filter(|_| !mutant!("reshape-noncontig-copies"))
+        {
             (self.clone(), Some(s))
         } else if copy == Some(false) {
             return Err(Error::value(
@@ -371,6 +383,13 @@ impl Array {
             (self.copy(if f { Order::F } else { Order::C }), None)
         };
         let strides = strides.unwrap_or_else(|| layout::fill_strides(&new_shape, f));
+        if mutant!("reshape-copy-owndata") && source.owndata && !source.same_buffer(self) {
+            return Ok(Array {
+                shape: new_shape.into(),
+                strides: strides.into(),
+                ..source
+            });
+        }
         Ok(source.view(new_shape, strides, source.offset))
     }
 
@@ -403,7 +422,11 @@ impl Array {
                     if self.shape[k] == 1 {
                         return true;
                     }
-                    let ok = self.strides[k] == expected;
+                    let ok = if mutant!("ravel-k-abs-stride") {
+                        self.strides[k].abs() == expected
+                    } else {
+                        self.strides[k] == expected
+                    };
                     expected *= self.shape[k] as isize;
                     ok
                 });
@@ -424,6 +447,7 @@ impl Array {
         let perm: Vec<usize> = match self.resolve_order(order) {
             Order::C => (0..self.ndim()).collect(),
             Order::F => (0..self.ndim()).rev().collect(),
+            _ if mutant!("flatten-k-stride-sort") => layout::sorted_stride_perm(&self.strides),
             _ => layout::nditer_keep_order(&self.shape, &[&self.strides]),
         };
         let p = self.permuted(&perm);
@@ -454,6 +478,9 @@ impl Array {
                     remove[k] = true;
                 }
                 if remove.iter().zip(&self.shape).any(|(&r, &e)| r && e != 1) {
+                    if mutant!("squeeze-axis-error-class") {
+                        return Err(Error::axis(axes[0], n, None));
+                    }
                     return Err(Error::value(
                         "cannot select an axis to squeeze out which has size not equal to one",
                     ));
@@ -461,6 +488,9 @@ impl Array {
             }
         }
         if !remove.contains(&true) {
+            if mutant!("squeeze-noop-new-view") {
+                return Ok(self.view(self.shape.clone(), self.strides.clone(), self.offset));
+            }
             return Ok(self.clone());
         }
         let keep: Vec<usize> = (0..n).filter(|&k| !remove[k]).collect();
@@ -487,7 +517,13 @@ impl Array {
                 }
             })
             .collect();
-        self.reshape(&shape, Order::C, None)
+        let mut r = self.reshape(&shape, Order::C, None)?;
+        if mutant!("expand-dims-zero-stride") {
+            for &k in &axes {
+                r.strides[k] = 0;
+            }
+        }
+        Ok(r)
     }
 
     /// `np.broadcast_to(x, shape)`: a read-only view. Axes are aligned at the
@@ -515,14 +551,18 @@ impl Array {
         for k in 0..self.ndim() {
             let (src, dst) = (self.shape[k], shape[lead + k]);
             if src == dst {
-                strides[lead + k] = if dst == 1 { 0 } else { self.strides[k] };
+                strides[lead + k] = if dst == 1 && !mutant!("broadcast-len1-keeps-stride") {
+                    0
+                } else {
+                    self.strides[k]
+                };
             } else if src != 1 {
                 return Err(broadcast_error(&self.shape, &shape));
             }
         }
         layout::check_nbytes(&shape)?;
         let mut v = self.view(shape, strides, self.offset);
-        v.writeable = false;
+        v.writeable = mutant!("broadcast-writeable") && self.writeable;
         Ok(v)
     }
 
@@ -551,11 +591,11 @@ impl Array {
             (-offset, s1)
         };
         let diag = d1.min(d2);
-        let (len, start) = if diag < 0 {
+        let (len, start) = if diag < 0 && !mutant!("diagonal-negative-moves-start") {
             (0, self.offset)
         } else {
             (
-                diag as usize,
+                diag.max(0) as usize,
                 layout::numpy_offset_move(self.offset, move_by as isize, stride),
             )
         };
@@ -568,7 +608,7 @@ impl Array {
         shape.push(len);
         strides.push(layout::numpy_stride_add(s1, s2));
         let mut v = self.view(shape, strides, start);
-        v.writeable = false;
+        v.writeable = mutant!("diagonal-writeable") && self.writeable;
         Ok(v)
     }
 }

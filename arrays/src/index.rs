@@ -209,7 +209,12 @@ impl Array {
                     axis += 1;
                 }
                 Index::Mask { shape, data } => {
-                    bshapes.push(vec![data.iter().filter(|&&b| b).count()]);
+                    let n = if mutant!("limit-mask-full-size") {
+                        data.len()
+                    } else {
+                        data.iter().filter(|&&b| b).count()
+                    };
+                    bshapes.push(vec![n]);
                     axis += shape.len();
                 }
                 Index::Array { shape, .. } | Index::ArrayView { shape, .. } => {
@@ -221,7 +226,9 @@ impl Array {
                 Index::Int(_) => axis += 1,
             }
         }
-        sub *= layout::size_u128(&self.shape[axis..]);
+        if !mutant!("limit-ignores-subspace") {
+            sub *= layout::size_u128(&self.shape[axis..]);
+        }
         let nd = bshapes.iter().map(Vec::len).max().unwrap_or(0);
         let mut b = vec![1usize; nd];
         for s in &bshapes {
@@ -258,7 +265,12 @@ impl Array {
                 }
             }
         }
-        if index.len() > 2 * MAX_DIMS {
+        let cap = if mutant!("index-cap-maxdims") {
+            MAX_DIMS
+        } else {
+            2 * MAX_DIMS
+        };
+        if index.len() > cap {
             return Err(Error::index("too many indices for array"));
         }
         let mut kinds = Kinds::default();
@@ -377,7 +389,9 @@ impl Array {
                     Entry::Fancy {
                         bool_axis_len: Some(n),
                         ..
-                    } if *n > 0 && *n != self.shape[axis] => {
+                    } if (*n > 0 || mutant!("mask-zero-extent-checked"))
+                        && *n != self.shape[axis] =>
+                    {
                         return Err(Error::index(format!(
                             "boolean index did not match indexed array along axis {axis}; size of axis is {} but size of corresponding boolean axis is {n}",
                             self.shape[axis]
@@ -413,7 +427,7 @@ impl Array {
     /// Bounds-checks one integer index (`check_and_adjust_index`).
     fn adjust(i: i64, n: usize, axis: usize) -> Result<isize, Error> {
         let n = n as i64;
-        if i < -n || i >= n {
+        if i < -n || i > n || (i == n && !mutant!("index-upper-bound-inclusive")) {
             return Err(Error::index(format!(
                 "index {i} is out of bounds for axis {axis} with size {n}"
             )));
@@ -458,7 +472,7 @@ impl Array {
                 }
                 Entry::NewAxis => {
                     shape.push(1);
-                    strides.push(0);
+                    strides.push(isize::from(mutant!("newaxis-stride-one")));
                 }
                 Entry::Bool0d(_) => {}
                 Entry::Fancy { .. } => axis += 1,
@@ -496,8 +510,12 @@ impl Array {
             }
             Prepared::Mask(mask) => {
                 let data = self.buffer.borrow();
-                let values: Vec<i64> = self
-                    .address_iter()
+                let mut addresses = self.addresses();
+                if mutant!("mask-memory-order") {
+                    addresses.sort_unstable();
+                }
+                let values: Vec<i64> = addresses
+                    .into_iter()
                     .zip(&mask)
                     .filter(|(_, &m)| m)
                     .map(|(a, _)| data[a as usize])
@@ -524,7 +542,7 @@ impl Array {
                 }
                 let view = self.basic_view(&entries)?;
                 if !fancy {
-                    if scalar_array {
+                    if scalar_array && !mutant!("scalar-array-index-view") {
                         return Ok(Indexed::Array(view.copy(Order::K)));
                     }
                     return Ok(Indexed::Array(view));
@@ -594,14 +612,15 @@ impl Array {
                 }
             }
         }
-        if arrays.len() > MAX_DIMS {
+        if arrays.len() > MAX_DIMS || (mutant!("fancy-cap-off-by-one") && arrays.len() == MAX_DIMS)
+        {
             return Err(Error::index(format!(
                 "too many advanced (array) indices. This probably means you are indexing with too many booleans. (more than {MAX_DIMS} found)"
             )));
         }
-        let no_subspace = entries
-            .iter()
-            .all(|e| matches!(e, Entry::Fancy { .. } | Entry::Bool0d(_)));
+        // NumPy drops a subspace of exactly one element (`PyArray_MapIterNew`:
+        // an ellipsis or slices over length-1 axes count as none at all).
+        let no_subspace = subspace.size() == 1;
         if no_subspace && arrays.len() >= MAX_DIMS {
             return Err(Error::index(format!(
                 "when no subspace is given, the number of index arrays cannot be above {}, but {} index arrays found",
@@ -697,6 +716,20 @@ impl Array {
                             ))
                         },
                     )?;
+                    if mutant!("assign-unbuffered") {
+                        if let Value::Array(a) = value {
+                            if a.same_buffer(self) && view.size() <= 4096 {
+                                // Re-read the value after every element written.
+                                for (i, t) in view.addresses().into_iter().enumerate() {
+                                    let now =
+                                        broadcast_value(value, view.shape(), Leading::StripOnes)
+                                            .expect("broadcast checked above");
+                                    self.buffer.borrow_mut()[t as usize] = now[i];
+                                }
+                                return Ok(());
+                            }
+                        }
+                    }
                     self.write(view.address_iter(), &values);
                     return Ok(());
                 }
@@ -730,6 +763,7 @@ impl Array {
                 Value::Scalar(v) => {
                     let (sum, overflow) = s.overflowing_add(v);
                     self.assign(index, Value::Scalar(sum))?;
+                    let overflow = overflow && !mutant!("add-overflow-no-warning");
                     Ok(overflow.then_some(Warning::RuntimeWarning))
                 }
                 Value::Array(a) => {
@@ -755,7 +789,13 @@ impl Array {
                     .to_vec()
                     .iter()
                     .zip(&addend)
-                    .map(|(a, b)| a.wrapping_add(*b))
+                    .map(|(a, b)| {
+                        if mutant!("add-saturates") {
+                            a.saturating_add(*b)
+                        } else {
+                            a.wrapping_add(*b)
+                        }
+                    })
                     .collect();
                 if t.same_buffer(self) {
                     // A view: the in-place ufunc writes through it.
@@ -781,7 +821,15 @@ impl Array {
     /// duplicate targets wins).
     fn write(&self, targets: impl IntoIterator<Item = isize>, values: &[i64]) {
         let mut data = self.buffer.borrow_mut();
-        for (t, &v) in targets.into_iter().zip(values) {
+        let pairs = targets.into_iter().zip(values);
+        if mutant!("write-first-wins") {
+            let pairs: Vec<_> = pairs.collect();
+            for (t, &v) in pairs.into_iter().rev() {
+                data[t as usize] = v;
+            }
+            return;
+        }
+        for (t, &v) in pairs {
             data[t as usize] = v;
         }
     }
@@ -1045,7 +1093,9 @@ impl FancyPlan {
     fn gather(&self, source: &Array) -> Array {
         let full = self.buffer_shape();
         let nb = self.bshape.len();
-        let strides = if self.subspace.size() == 1 {
+        let strides = if mutant!("fancy-result-c-order") {
+            layout::alloc_strides(&full, false)
+        } else if self.subspace.size() == 1 {
             let mut perm = self.index_keep_order();
             perm.extend(nb..full.len());
             layout::alloc_strides_perm(&full, &perm)
@@ -1070,10 +1120,12 @@ impl FancyPlan {
             return buffer;
         }
         let perm = self.result_perm();
-        buffer.view(
+        let mut view = buffer.view(
             perm.iter().map(|&k| buffer.shape[k]).collect::<Dims<_>>(),
             perm.iter().map(|&k| buffer.strides[k]).collect::<Dims<_>>(),
             0,
-        )
+        );
+        view.owndata = mutant!("fancy-transposed-owndata");
+        view
     }
 }

@@ -63,7 +63,7 @@ pub fn check_nbytes(shape: &[usize]) -> Result<(), Error> {
             i64::try_from(d).ok().and_then(|d| acc.checked_mul(d))
         })
         .is_some();
-    if fits {
+    if fits || (mutant!("nbytes-zero-size-exempt") && shape.contains(&0)) {
         Ok(())
     } else {
         Err(Error::value(
@@ -137,7 +137,12 @@ pub fn fill_strides(shape: &[usize], f_order: bool) -> Vec<isize> {
     let mut acc: isize = 1;
     let mut set = |k: usize| {
         strides[k] = acc;
-        acc = isize::try_from(shape[k].max(1))
+        let extent = if mutant!("fill-strides-zero-extent") {
+            shape[k]
+        } else {
+            shape[k].max(1)
+        };
+        acc = isize::try_from(extent)
             .ok()
             .and_then(|d| acc.checked_mul(d))
             .expect("invariant 7 bounds contiguous strides");
@@ -153,7 +158,7 @@ pub fn fill_strides(shape: &[usize], f_order: bool) -> Vec<isize> {
 /// Strides of a fresh allocation in C or F order: [`fill_strides`], except
 /// that an array with zero elements gets all-zero strides (invariant 5).
 pub fn alloc_strides(shape: &[usize], f_order: bool) -> Vec<isize> {
-    if size(shape) == 0 {
+    if size(shape) == 0 && !mutant!("empty-alloc-fill-strides") {
         return vec![0; shape.len()];
     }
     fill_strides(shape, f_order)
@@ -187,12 +192,12 @@ pub fn is_f_contiguous(shape: &[usize], strides: &[isize]) -> bool {
 }
 
 fn contiguous_in(shape: &[usize], strides: &[isize], axes: impl Iterator<Item = usize>) -> bool {
-    if shape.contains(&0) {
+    if shape.contains(&0) && !mutant!("contig-empty-by-strides") {
         return true;
     }
     let mut expected: isize = 1;
     for k in axes {
-        if shape[k] != 1 {
+        if shape[k] != 1 || mutant!("contig-strict-len1") {
             if strides[k] != expected {
                 return false;
             }
@@ -224,7 +229,7 @@ pub fn k_copy_strides(shape: &[usize], strides: &[isize]) -> Vec<isize> {
     if shape.len() <= 1 || is_c_contiguous(shape, strides) {
         return alloc_strides(shape, false);
     }
-    if is_f_contiguous(shape, strides) {
+    if is_f_contiguous(shape, strides) && !mutant!("k-copy-ignores-fortran") {
         return alloc_strides(shape, true);
     }
     alloc_strides_perm(shape, &sorted_stride_perm(strides))
@@ -394,6 +399,7 @@ pub fn slice_indices(
     let clamp = |v: Option<i64>, default: i64| -> i64 {
         match v {
             None => default,
+            Some(v) if v < 0 && mutant!("slice-negative-stop-clamp") => (v + n).max(0),
             Some(v) if v < 0 => (v + n).max(lower),
             Some(v) => v.min(upper),
         }
@@ -414,6 +420,9 @@ pub fn slice_indices(
     } else {
         0
     };
+    if len <= 0 && mutant!("slice-empty-keeps-start") {
+        return Ok((start.clamp(0, (n - 1).max(0)) as isize, step as isize, 0));
+    }
     if len <= 0 {
         return Ok((0, 1, 0));
     }

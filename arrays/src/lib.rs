@@ -55,11 +55,29 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// `mutant!("name")`: whether the semantic mutant `name` of
+/// `mutants::CATALOG` is active. Without the `mutants` feature it is the
+/// constant `false`, so the mutation points compile to nothing.
+#[cfg(feature = "mutants")]
+macro_rules! mutant {
+    ($name:literal) => {
+        $crate::mutants::is($name)
+    };
+}
+#[cfg(not(feature = "mutants"))]
+macro_rules! mutant {
+    ($name:literal) => {
+        false
+    };
+}
+
 mod array;
 mod dims;
 mod error;
 mod index;
 pub mod layout;
+#[cfg(feature = "mutants")]
+pub mod mutants;
 mod overlap;
 
 pub use array::{Array, Order};

@@ -59,6 +59,13 @@ pub fn may_share_memory(a: &Array, b: &Array) -> bool {
         layout::extent(b.shape(), b.strides(), b.offset()),
     ) {
         (Some((alo, ahi)), Some((blo, bhi))) => alo <= bhi && blo <= ahi,
+        _ if mutant!("may-share-empty") => {
+            let (alo, ahi) = layout::extent(a.shape(), a.strides(), a.offset())
+                .unwrap_or((a.offset(), a.offset()));
+            let (blo, bhi) = layout::extent(b.shape(), b.strides(), b.offset())
+                .unwrap_or((b.offset(), b.offset()));
+            alo <= bhi && blo <= ahi
+        }
         _ => false,
     }
 }
@@ -116,11 +123,16 @@ fn addresses_intersect(a: &Array, b: &Array) -> bool {
 /// `np.shares_memory(a, b, max_work)`: exact unless more than `max_work`
 /// candidate values are tried, then [`Overlap::TooHard`].
 pub fn shares_memory_bounded(a: &Array, b: &Array, max_work: Option<u64>) -> Overlap {
-    if !may_share_memory(a, b) {
+    if a.size() == 0 || b.size() == 0 || !may_share_memory(a, b) {
         return Overlap::No;
     }
     let (alo, _) = layout::extent(a.shape(), a.strides(), a.offset()).expect("non-empty");
     let (blo, _) = layout::extent(b.shape(), b.strides(), b.offset()).expect("non-empty");
+    let blo = if mutant!("shares-memory-offset-b") {
+        b.offset()
+    } else {
+        blo
+    };
     // At most one term per axis of either array (2 * MAX_DIMS); fixed-size
     // storage keeps this allocation-free, as it runs for every pair of names.
     let mut storage = [(0i128, 0i128); 2 * MAX_DIMS];
@@ -182,6 +194,9 @@ impl Search<'_> {
         }
         let (c, u) = self.terms[level];
         if level + 1 == self.terms.len() {
+            if mutant!("overlap-bound-off-by-one") {
+                return Some(rhs % c == 0 && rhs / c < u);
+            }
             return Some(rhs % c == 0 && rhs / c <= u);
         }
         let rest_max = self.suffix_max[level + 1];

@@ -1612,7 +1612,7 @@ case("fx-oob-empty-subspace", "An out-of-bounds index array is checked when the 
 case("fx-oob-empty-slice-assign", "An index array after an empty slice is bounds-checked on assignment",
      A("a", 1, 0), SET("a", [S(2147483647, None, None), X([-1])], 0), rules=["R-FANCY-6"])
 
-# ==========================================================================
+# ===================================================================
 # fancy-indexing: bound arrays as index arrays (format 1.2, {"var": NAME})
 # ==========================================================================
 
@@ -1670,3 +1670,44 @@ raw_case("var-own-out", "A var item naming the step's own out is rejected whole"
          {"format": 1, "steps": [A("a", 3), I("b", "a", V("b"))]}, rules=["V-FORMAT-1"])
 raw_case("var-bad-name", "A var item whose name breaks the name rules is rejected whole",
          {"format": 1, "steps": [A("a", 3), SET("a", [V("A")], 0)]}, rules=["V-FORMAT-1"])
+# ==========================================================================
+# Found missing by mutation analysis (`viewcheck mutants`, DESIGN.md): each
+# case kills a semantic mutant of viewcheck-arrays that no case killed.
+# ==========================================================================
+
+area("copy-asarray", "copy")
+case("copy-k-fortran-len1", "A K copy of an F-contiguous array keeps F strides, even on a length-1 axis",
+     A("a", 3, 1, 4, order="F"), CP("c", "a", "K"), T("t", "a"), CP("d", "t", "K"),
+     rules=["R-STRIDE-3", "R-FLAGS-1"])
+
+area("basic-indexing", "newaxis-ellipsis")
+case("index-items-71", "71 index items (0-d booleans, newaxis, an ellipsis) are within the 128-item limit",
+     A("a", 3), I("b", "a", *([M(True)] * 40), *([N] * 30), E), rules=["R-INDEX-10", "R-INDEX-9"])
+case("index-bool0d-64", "64 0-d booleans and an ellipsis: 64 advanced indices with a subspace are allowed",
+     A("a", 3), I("b", "a", *([M(True)] * 64), E), I("c", "a", *([M(True)] * 64)),
+     I("d", "a", *([M(True)] * 65), E), rules=["R-INDEX-10", "R-INDEX-9"])
+case("index-bool0d-64-one-element-subspace", "A subspace of one element counts as none: 64 0-d booleans fail on (1,) and (1, 1), not on (1, 2)",
+     A("a", 1), I("b", "a", *([M(True)] * 64)), I("c", "a", *([M(True)] * 64), E), I("d", "a", *([M(True)] * 63)),
+     A("e", 1, 1), I("f", "e", *([M(True)] * 64)), A("g", 1, 2), I("h", "g", *([M(True)] * 64)),
+     rules=["R-INDEX-10", "R-INDEX-9"])
+
+area("masks", "getitem")
+case("mask-empty-axis-unchecked", "An empty 1-d mask on a non-empty axis is not checked against its extent",
+     A("a", 3, 4), I("b", "a", M([])), I("c", "a", FULL, M([])), SET("a", [M([])], 7),
+     rules=["R-MASK-2", "R-FANCY-6"])
+
+area("fancy-indexing", "limits")
+_P256 = [[[0]]] * 256
+_Q128 = [[[0]] * 128]
+_ONE_OF_64 = [t] + [f] * 63
+case("lim-mask-counts-trues", "A mask counts towards the limit by its number of Trues, not its size",
+     A("a", 1, 1, 64, 16), SET("a", [X(_P256), X(_Q128), M(_ONE_OF_64)], 5),
+     ADD("a", [X(_P256), X(_Q128), M(_ONE_OF_64)], 1), rules=["V-LIMIT-1", "R-MASK-2"])
+case("lim-implied-trailing-axes", "The trailing axes an index leaves whole count towards the limit of a write",
+     A("a", 1, 1, 257), SET("a", [X([[0]] * 256), X([[0] * 256])], 5),
+     ADD("a", [X([[0]] * 256), X([[0] * 256])], 5), rules=["V-LIMIT-1", "R-WRITE-6"])
+
+area("overlap", "shares-memory")
+case("share-reversed-second", "shares_memory with a reversed second array measures from its lowest address",
+     A("a", 10), I("x", "a", S(0, 3)), I("y", "a", S(5, None, -1)), I("z", "a", S(6, 9)),
+     rules=["R-SHARE-2", "R-SHARE-1"])

@@ -72,6 +72,9 @@ pub enum Event {
         unsupported: bool,
         /// The expected backend's step outcomes (empty if it gave none).
         outcomes: Vec<StepOutcome>,
+        /// The rules of `corpus/RULES.md` the case's steps exercised, with
+        /// how many steps each ([`crate::coverage`]).
+        rules: BTreeMap<String, u64>,
         /// Where the time went.
         times: CaseTimes,
     },
@@ -88,6 +91,8 @@ pub struct Batch {
     pub unsupported: u64,
     /// Their step outcomes, counted as [`Report::by_kind`] counts them.
     pub by_kind: BTreeMap<String, OutcomeCounts>,
+    /// Their rule coverage, summed as [`Report::rules`] sums it.
+    pub rules: BTreeMap<String, u64>,
     /// Their times, summed.
     pub times: CaseTimes,
 }
@@ -100,9 +105,13 @@ impl Batch {
         unsupported: bool,
         program: Option<&Program>,
         outcomes: &[StepOutcome],
+        rules: &BTreeMap<String, u64>,
         t: &CaseTimes,
     ) {
         self.through = case;
+        for (r, n) in rules {
+            *self.rules.entry(r.clone()).or_default() += n;
+        }
         self.cases += 1;
         self.unsupported += u64::from(unsupported);
         if let Some(p) = program {
@@ -205,6 +214,7 @@ impl CaseRunner<'_> {
                 case,
                 unsupported: false,
                 outcomes: Vec::new(),
+                rules: BTreeMap::new(),
                 times,
             });
             return;
@@ -224,6 +234,10 @@ impl CaseRunner<'_> {
             .as_ref()
             .map(|o| o.steps.iter().map(|r| r.outcome.clone()).collect())
             .unwrap_or_default();
+        let mut rules = BTreeMap::new();
+        if let Ok(o) = &e {
+            crate::coverage::count_rules(&mut rules, &program, o);
+        }
         let unsupported = matches!(&g, Err(err) if err.class() == "unsupported");
         let got_capabilities = self.got.capabilities();
         if let Some((kind, diffs)) = classify(&e, &g, level, &got_capabilities) {
@@ -242,6 +256,7 @@ impl CaseRunner<'_> {
                     case,
                     unsupported,
                     outcomes,
+                    rules,
                     times,
                 });
                 return;
@@ -294,6 +309,7 @@ impl CaseRunner<'_> {
             case,
             unsupported,
             outcomes,
+            rules,
             times,
         });
     }
@@ -528,6 +544,9 @@ impl Tally {
                 self.report.cases_run += b.cases;
                 self.report.unsupported += b.unsupported;
                 merge_counts(&mut self.report.by_kind, b.by_kind);
+                for (r, n) in b.rules {
+                    *self.report.rules.entry(r).or_default() += n;
+                }
                 self.report.generate_time += b.times.generate;
                 self.report.expected_time += b.times.expected;
                 self.report.got_time += b.times.got;
@@ -554,9 +573,13 @@ impl Tally {
                 case,
                 unsupported,
                 outcomes,
+                rules,
                 times,
             } => {
                 self.report.cases_run += 1;
+                for (r, n) in rules {
+                    *self.report.rules.entry(r).or_default() += n;
+                }
                 self.report.unsupported += u64::from(unsupported);
                 if let Some((c, p)) = &self.current {
                     if *c == case {

@@ -300,6 +300,9 @@ pub struct Report {
     pub unsupported: u64,
     /// Outcome counts by op and by `op[index kind]`.
     pub by_kind: BTreeMap<String, OutcomeCounts>,
+    /// Steps per rule of `corpus/RULES.md` that they exercised, as NumPy
+    /// ran them ([`crate::coverage`]).
+    pub rules: BTreeMap<String, u64>,
     /// Time spent inside the expected backend's runs (first run of each case).
     pub expected_time: Duration,
     /// Time spent inside the tested backend's runs (first run of each case).
@@ -336,6 +339,7 @@ impl Report {
             restarts: 0,
             unsupported: 0,
             by_kind: BTreeMap::new(),
+            rules: BTreeMap::new(),
             expected_time: Duration::ZERO,
             got_time: Duration::ZERO,
             generate_time: Duration::ZERO,

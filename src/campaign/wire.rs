@@ -214,6 +214,7 @@ pub fn event_to_line(e: &Event) -> String {
             "cases": b.cases,
             "unsupported": b.unsupported,
             "by_kind": serde_json::to_value(&b.by_kind).unwrap_or(Json::Null),
+            "rules": serde_json::to_value(&b.rules).unwrap_or(Json::Null),
             "times": [nanos(b.times.generate), nanos(b.times.expected), nanos(b.times.got), nanos(b.times.shrink)],
         }),
         Event::Found(f) => json!({"ev": "found", "failure": failure_to_json(f)}),
@@ -227,12 +228,14 @@ pub fn event_to_line(e: &Event) -> String {
             case,
             unsupported,
             outcomes,
+            rules,
             times,
         } => json!({
             "ev": "done",
             "case": case,
             "unsupported": unsupported,
             "outcomes": outcomes.iter().map(outcome_to_str).collect::<Vec<_>>(),
+            "rules": rules,
             "times": [nanos(times.generate), nanos(times.expected), nanos(times.got), nanos(times.shrink)],
         }),
     };
@@ -291,6 +294,7 @@ pub fn parse_message(line: &str) -> Result<Message, String> {
                     v["by_kind"].clone(),
                 )
                 .map_err(|_| bad())?,
+                rules: serde_json::from_value(v["rules"].clone()).unwrap_or_default(),
                 times: CaseTimes {
                     generate: t(0),
                     expected: t(1),
@@ -322,6 +326,7 @@ pub fn parse_message(line: &str) -> Result<Message, String> {
                 case: case()?,
                 unsupported: v["unsupported"].as_bool().unwrap_or(false),
                 outcomes,
+                rules: serde_json::from_value(v["rules"].clone()).unwrap_or_default(),
                 times: CaseTimes {
                     generate: t(0),
                     expected: t(1),
@@ -384,6 +389,7 @@ mod tests {
                 )]
                 .into_iter()
                 .collect(),
+                rules: [("R-SLICE-1".to_string(), 4)].into_iter().collect(),
                 times: CaseTimes {
                     generate: Duration::from_nanos(1),
                     expected: Duration::from_nanos(2),
@@ -402,6 +408,7 @@ mod tests {
                         warning: Some("RuntimeWarning".into()),
                     },
                 ],
+                rules: [("V-STEP-1".to_string(), 1)].into_iter().collect(),
                 times: CaseTimes {
                     generate: Duration::from_nanos(5),
                     expected: Duration::from_nanos(6),

@@ -119,9 +119,17 @@ fn serve_job(
                         case,
                         unsupported,
                         outcomes,
+                        rules,
                         times,
                     } => {
-                        batch.add(case, unsupported, program.as_ref(), &outcomes, &times);
+                        batch.add(
+                            case,
+                            unsupported,
+                            program.as_ref(),
+                            &outcomes,
+                            &rules,
+                            &times,
+                        );
                         if careful || failed || last_sent.elapsed() >= BATCH_EVERY {
                             last_sent = Instant::now();
                             send(&[&Event::Batch(Box::new(take(&mut batch)))])

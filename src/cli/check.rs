@@ -354,7 +354,10 @@ pub(crate) fn print_report(
         out!();
         out!("step outcomes in {} by op[index kinds]:", r.expected_name);
         out_raw!("{}", r.op_table());
+        out!();
+        out!("steps per rule (as {} ran them):", r.expected_name);
     }
+    out_raw!("{}", viewcheck::coverage::summary(&r.rules, quiet));
     for (i, f) in r.failures.iter().enumerate() {
         out!();
         out!(
@@ -544,6 +547,8 @@ fn campaign_jsonl(r: &Report, oracle: &str) -> String {
         "interrupted": r.interrupted,
         "seconds": r.total_time.as_secs_f64(),
         "programs_per_second": r.programs_per_second(),
+        "rules": r.rules,
+        "rules_unreached": viewcheck::coverage::unreached(&r.rules),
         "step_outcomes": r.by_kind.iter().map(|(k, v)| (k.clone(), json!({"ok": v.ok, "skipped": v.skipped, "errors": v.errors}))).collect::<serde_json::Map<_, _>>(),
     });
     out.push_str(&footer.to_string());

@@ -17,6 +17,8 @@ pub(crate) mod diff;
 pub(crate) mod exec;
 pub(crate) mod import_crash;
 pub(crate) mod matrix;
+#[cfg(feature = "mutants")]
+pub(crate) mod mutants;
 pub(crate) mod record;
 pub(crate) mod replay;
 pub(crate) mod validate;
@@ -199,6 +201,14 @@ fn str_refs(v: &[String]) -> Vec<&str> {
 }
 
 /// A number of seconds for `--timeout`: positive and at most a day.
+pub(crate) fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("`{s}` is not `on` or `off`")),
+    }
+}
+
 pub(crate) fn parse_seconds(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .parse()
@@ -245,6 +255,7 @@ pub(crate) fn generator_config(
     max_ndim: Option<usize>,
     max_extent: Option<usize>,
     invalid_rate: Option<f64>,
+    swarm: Option<bool>,
 ) -> Result<viewcheck::generate::GenConfig, Fatal> {
     use viewcheck::format::{MAX_EXTENT, MAX_SHAPE_AXES, MAX_STEPS};
     let d = viewcheck::generate::GenConfig::default();
@@ -267,6 +278,9 @@ pub(crate) fn generator_config(
     }
     Ok(viewcheck::generate::GenConfig {
         max_steps: max_steps.unwrap_or(d.max_steps).max(d.min_steps),
+        // An explicit --max-steps is the length of every program.
+        short_steps: max_steps.unwrap_or(d.short_steps),
+        swarm: swarm.unwrap_or(d.swarm),
         max_ndim: max_ndim.unwrap_or(d.max_ndim),
         max_extent: max_extent.unwrap_or(d.max_extent),
         invalid_rate: invalid_rate.unwrap_or(d.invalid_rate),

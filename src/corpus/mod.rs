@@ -82,6 +82,12 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_corpus.rs"));
 }
 
+/// The embedded copy of `corpus/RULES.md` (the rules catalog of this
+/// crate's version, whatever directory the corpus is read from).
+pub fn embedded_rules_text() -> &'static str {
+    embedded::RULES
+}
+
 /// The corpus shipped with this crate (`<crate>/corpus`).
 pub fn default_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")

@@ -141,8 +141,14 @@ impl Gen<'_, '_, '_, '_> {
         let limit = self.cfg.max_elements.max(1) * 8;
         // Two passes over the candidates instead of collecting them: this
         // runs for almost every step.
+        // Views with nearly as many axes as a program shape may have, or
+        // more (index caps make up to 64), would lead to `broadcast_to` and
+        // `expand_dims` shapes that format 1 rejects (they add up to 3).
+        let max_ndim = crate::format::MAX_SHAPE_AXES - 4;
         let candidate = |b: &Binding| match b {
-            Binding::Array(a) if pred(a) && a.size() <= limit => Some(Self::interest(a)),
+            Binding::Array(a) if pred(a) && a.size() <= limit && a.ndim() <= max_ndim => {
+                Some(Self::interest(a))
+            }
             _ => None,
         };
         let mut total = 0u32;

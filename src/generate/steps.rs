@@ -16,10 +16,7 @@ impl Gen<'_, '_, '_, '_> {
             self.gen_array();
             return;
         }
-        let weights: [u32; OP_WEIGHTS.len()] = OP_WEIGHTS.map(|(op, w)| match &self.cfg.ops {
-            Some(ops) if !ops.iter().any(|o| o == op) => 0,
-            _ => w,
-        });
+        let weights = self.weights;
         if weights.iter().all(|&w| w == 0) {
             self.gen_array();
             return;
@@ -28,6 +25,9 @@ impl Gen<'_, '_, '_, '_> {
         if op == "array" {
             self.gen_array();
             return;
+        }
+        if self.chance(self.cfg.edge_rate) {
+            return self.gen_edge(max_steps);
         }
         let invalid = self.chance(self.cfg.invalid_rate);
         if op == "assign" || op == "add_assign" {
