@@ -300,8 +300,26 @@ pub fn step_rules(program: &Program, k: usize, obs: &Observation) -> BTreeSet<&'
                 rules.insert("R-WRITE-6");
             }
             let advanced = index.iter().any(|i| {
-                matches!(i, Item::Mask(_)) || matches!(i, Item::Array(a) if !a.shape.is_empty())
+                matches!(i, Item::Mask(_) | Item::Var(_))
+                    || matches!(i, Item::Array(a) if !a.shape.is_empty())
             });
+            // An index naming an array that aliases the destination.
+            if index
+                .iter()
+                .any(|i| matches!(i, Item::Var(n) if n == dst || shares(obs, n, dst)))
+            {
+                rules.insert("R-OVERLAP-5");
+            }
+            // A scalar position (integers on every axis, or `()` on a 0-d
+            // array) written with an array value.
+            let scalar_position = dst_rec.is_some_and(|d| {
+                index.iter().all(|i| matches!(i, Item::Int(_))) && index.len() == d.shape.len()
+            });
+            if scalar_position
+                && matches!(value, Value::Var(v) if matches!(obs.get(v), Some(Bound::Array(_))))
+            {
+                rules.insert("R-WRITE-8");
+            }
             let full_mask = index.len() == 1
                 && matches!(&index[0], Item::Mask(m) if dst_rec.is_some_and(|d| d.shape == m.shape));
             if error.is_none() {

@@ -502,8 +502,10 @@ fn every_op_kind_order_and_trap_is_covered() {
             c.get(&format!("{prefix}var related")),
             c.get(&format!("{prefix}var other")),
         );
+        // (An unweighted choice would name an unrelated array far more
+        // often; swarm testing's op mixes leave fewer views to alias.)
         assert!(
-            related > 2 * other,
+            related > other,
             "{prefix}var items: {related} alias the indexed array or value, {other} do not"
         );
     }

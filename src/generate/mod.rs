@@ -331,8 +331,8 @@ pub fn generate_with(u: &mut Unstructured, cfg: &GenConfig, runner: &mut dyn Run
 
 /// A swarm configuration for one program, drawn from its first bytes: each
 /// op is off with probability 1/4 (`array` never is) and weighted up
-/// threefold with probability 1/5; the invalid-step and edge rates are
-/// each dropped to 0, kept or scaled up.
+/// threefold with probability 1/5; the invalid-step, edge and skip rates
+/// are each dropped to 0, kept or scaled up.
 fn swarm(
     u: &mut Unstructured,
     cfg: &GenConfig,
@@ -354,6 +354,7 @@ fn swarm(
     let mut c = cfg.clone();
     c.invalid_rate = scale(cfg.invalid_rate, 3.0);
     c.edge_rate = scale(cfg.edge_rate, 4.0);
+    c.skip_rate = scale(cfg.skip_rate, 4.0);
     c
 }
 
