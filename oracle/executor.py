@@ -631,6 +631,21 @@ def _data_ptr(arr):
     return arr.__array_interface__["data"][0]
 
 
+def _c_order_bytes(arr):
+    """The values of ``arr`` in C order, as native int64 bytes.
+
+    NumPy before 2.1 has arrays of up to 64 axes but iterates (``tobytes``)
+    over at most 32: more axes than that can only be of extent 1 (within the
+    element limits) or the array is empty, and dropping length-1 axes keeps
+    the C order.
+    """
+    if arr.ndim > 32:
+        if arr.size == 0:
+            return b""
+        arr = arr.squeeze()
+    return arr.tobytes(order="C")
+
+
 def _describe(arr, owners):
     owner = _owner(arr)
     buf = owners.setdefault(id(owner), (len(owners), owner))[0]
@@ -653,7 +668,7 @@ def _describe(arr, owners):
         # Native int64 bytes, not a list: a list of Python ints costs 40 bytes
         # per element and the observation may hold 2**22 of them; the Rust
         # side turns these bytes into the JSON list directly.
-        "values": arr.tobytes(order="C"),
+        "values": _c_order_bytes(arr),
     }
 
 

@@ -316,3 +316,15 @@ def test_var_items_count_for_the_element_limit_by_their_shape(ex):
     assert not ex._exceeds_limit(a, idx[:2])
     zero_d = np.arange(3, dtype=np.int64)[1, ...]
     assert ex._advanced_result_size((4, 5), (zero_d,)) is None
+
+
+def test_c_order_bytes_of_arrays_with_more_than_32_axes(ex):
+    # NumPy before 2.1 iterates over at most 32 axes; the values must not
+    # depend on that.
+    a = np.arange(6, dtype=np.int64).reshape(2, 3)[:, ::-2]
+    deep = a[(np.newaxis,) * 20 + (slice(None),) + (np.newaxis,) * 20]
+    assert deep.ndim == 42 and not deep.flags.c_contiguous
+    assert ex.values_list(ex._c_order_bytes(deep)) == a.ravel().tolist()
+    empty = np.zeros((0,) + (1,) * 40, dtype=np.int64)
+    assert ex._c_order_bytes(empty) == b""
+    assert ex._c_order_bytes(a) == a.tobytes(order="C")
