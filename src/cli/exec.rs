@@ -21,19 +21,7 @@ pub(crate) fn exec_program(backend: &ProcessBackend, p: &Program) -> String {
             backend.name()
         ));
     }
-    match backend.run_json(&p.to_line()) {
-        RunOutcome::Observation(raw) => raw.get().to_string(),
-        RunOutcome::Unsupported(reason) => backend_error_line(&format!(
-            "backend `{}`: unsupported: {reason}",
-            backend.name()
-        )),
-        RunOutcome::Error(message) => {
-            backend_error_line(&format!("backend `{}` failed: {message}", backend.name()))
-        }
-        RunOutcome::Fault(fault) => {
-            backend_error_line(&format!("backend `{}`: {fault}", backend.name()))
-        }
-    }
+    outcome_line(backend, backend.run_json(&p.to_line()))
 }
 
 /// The line of a program's outcome (see [`exec_program`]).
