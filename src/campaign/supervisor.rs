@@ -57,7 +57,7 @@ struct Suspect {
 /// together (a few dozen blocks each), big enough that handing one out
 /// (a job line and its answer) costs nothing against running it.
 fn block_size(planned: u64, jobs: usize) -> u64 {
-    planned.div_ceil(jobs as u64 * 16).clamp(1, 256)
+    planned.div_ceil(jobs as u64 * 16).clamp(1, 64)
 }
 
 /// The cases of a campaign (of its shard), cut into consecutive blocks.
