@@ -244,7 +244,10 @@ fn a_campaign_on_a_crashing_and_hanging_implementation_runs_to_the_end() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("cases:        400 run of 400"), "{out}");
     assert!(out.contains("crash (viewcheck-arrays)"), "{out}");
-    assert!(out.contains("timeout (viewcheck-arrays)"), "{out}");
+    // A hang is a timeout finding: the implementation's own (its worker
+    // gave up on it) or, on a loaded machine where the worker's answer came
+    // too late as well, the supervisor's (`unknown`).
+    assert!(out.contains("timeout ("), "{out}");
     // Only crashes and timeouts: the implementation is the strided crate.
     assert!(out.contains("(0 divergence(s)"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
