@@ -257,10 +257,9 @@ fn explain(
                 .map(|d| format!("steps[{i}] numpy_deviation {d}"))
         })
     };
-    let variant = corpus.cases().find(|c| {
-        c.raw.get("variant_of").and_then(serde_json::Value::as_str) == Some(case.id.as_str())
-            && c.applies_to(version)
-    });
+    let variant = corpus
+        .cases()
+        .find(|c| c.variant_of() == Some(case.id.as_str()) && c.applies_to(version));
     match (variant, deviation(case.expect.as_ref())) {
         (Some(v), _) => match deviation(v.expect.as_ref()) {
             Some(d) => format!(" [NumPy {version}'s own write deviates: {}, {d}]", v.id),

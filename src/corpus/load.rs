@@ -46,6 +46,12 @@ impl Case {
         }
     }
 
+    /// The id of the case this one is a release variant of (`variant_of`):
+    /// the same program, another release's answer.
+    pub fn variant_of(&self) -> Option<&str> {
+        self.raw.get("variant_of").and_then(Json::as_str)
+    }
+
     /// Whether the expectation claims to hold for NumPy `version`.
     pub fn applies_to(&self, version: &str) -> bool {
         self.numpy
@@ -532,18 +538,11 @@ impl Corpus {
         };
         let file = &mut self.files[index];
         file.cases.push(parsed);
-        let raws: Vec<Json> = file
-            .cases
-            .iter()
-            .map(|c| Json::Object(c.raw.clone()))
-            .collect();
-        let path = self.root.join(&rel);
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = self.root.join(&rel).parent() {
             fs::create_dir_all(dir)
                 .map_err(|e| Problem::new(&rel, None, format!("cannot create: {e}")))?;
         }
-        fs::write(&path, format_case_file(&raws))
-            .map_err(|e| Problem::new(&rel, None, format!("cannot write: {e}")))?;
+        super::matrix::corpus_write_file(&self.root, file)?;
         Ok(id)
     }
 

@@ -133,18 +133,12 @@ pub struct Variant {
 pub fn plan(corpus: &Corpus, matrix: &Matrix) -> Plan {
     let mut plan = Plan::default();
     let n = matrix.releases.len();
-    let variant_of = |c: &Case| {
-        c.raw
-            .get("variant_of")
-            .and_then(Json::as_str)
-            .map(str::to_owned)
-    };
-    for root in corpus.cases().filter(|c| variant_of(c).is_none()) {
+    for root in corpus.cases().filter(|c| c.variant_of().is_none()) {
         let family: Vec<&Case> = std::iter::once(root)
             .chain(
                 corpus
                     .cases()
-                    .filter(|c| variant_of(c).as_deref() == Some(&root.id)),
+                    .filter(|c| c.variant_of() == Some(root.id.as_str())),
             )
             .collect();
         let Some(answers) = matrix.answers.get(&root.id) else {
@@ -363,9 +357,7 @@ fn releases_line(corpus: &Corpus, rule: &Rule, releases: &[String]) -> String {
     let variants: Vec<String> = corpus
         .cases()
         .filter(|c| {
-            c.raw
-                .get("variant_of")
-                .and_then(Json::as_str)
+            c.variant_of()
                 .is_some_and(|of| rule.cases.iter().any(|id| id == of))
         })
         .map(|c| c.id.clone())

@@ -226,14 +226,7 @@ pub fn record(
             touched = true;
         }
         if touched {
-            let raws: Vec<Json> = file
-                .cases
-                .iter()
-                .map(|c| Json::Object(c.raw.clone()))
-                .collect();
-            let path = corpus.root.join(&file.path);
-            fs::write(&path, format_case_file(&raws))
-                .map_err(|e| Problem::new(&file.path, None, format!("cannot write: {e}")))?;
+            super::matrix::corpus_write_file(&corpus.root, file)?;
             report.files_written.push(file.path.clone());
         }
     }

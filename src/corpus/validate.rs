@@ -122,10 +122,10 @@ pub fn validate(corpus: &Corpus) -> Vec<Problem> {
                     p(format!("schema: {e}"));
                 }
             }
-            if let Some(of) = case.raw.get("variant_of").and_then(Json::as_str) {
+            if let Some(of) = case.variant_of() {
                 match corpus.get(of) {
                     None => p(format!("variant_of {of}: no such case")),
-                    Some(o) if o.raw.contains_key("variant_of") => {
+                    Some(o) if o.variant_of().is_some() => {
                         p(format!("variant_of {of}: a variant of a variant"))
                     }
                     Some(o) if o.program != case.program => {
