@@ -246,6 +246,17 @@ pub fn format_case_file(cases: &[Json]) -> String {
     out
 }
 
+/// Writes one case file in the canonical layout.
+pub(crate) fn corpus_write_file(root: &Path, file: &CaseFile) -> Result<(), Problem> {
+    let raws: Vec<Json> = file
+        .cases
+        .iter()
+        .map(|c| Json::Object(c.raw.clone()))
+        .collect();
+    fs::write(root.join(&file.path), format_case_file(&raws))
+        .map_err(|e| Problem::new(&file.path, None, format!("cannot write: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -542,7 +542,7 @@ impl Corpus {
             fs::create_dir_all(dir)
                 .map_err(|e| Problem::new(&rel, None, format!("cannot create: {e}")))?;
         }
-        super::matrix::corpus_write_file(&self.root, file)?;
+        corpus_write_file(&self.root, file)?;
         Ok(id)
     }
 

@@ -295,17 +295,6 @@ pub fn apply_plan(
     Ok(added)
 }
 
-/// Writes one case file in the canonical layout.
-pub(crate) fn corpus_write_file(root: &Path, file: &CaseFile) -> Result<(), Problem> {
-    let raws: Vec<Json> = file
-        .cases
-        .iter()
-        .map(|c| Json::Object(c.raw.clone()))
-        .collect();
-    fs::write(root.join(&file.path), format_case_file(&raws))
-        .map_err(|e| Problem::new(&file.path, None, format!("cannot write: {e}")))
-}
-
 /// The text of `RULES.md` with each rule's `- NumPy releases:` line (after
 /// its `- Cases:` line) saying on which of `releases` every listed case's
 /// answer holds, by the cases' `numpy` ranges, and naming the variant

@@ -226,7 +226,7 @@ pub fn record(
             touched = true;
         }
         if touched {
-            super::matrix::corpus_write_file(&corpus.root, file)?;
+            corpus_write_file(&corpus.root, file)?;
             report.files_written.push(file.path.clone());
         }
     }
