@@ -1707,6 +1707,32 @@ case("lim-implied-trailing-axes", "The trailing axes an index leaves whole count
      A("a", 1, 1, 257), SET("a", [X([[0]] * 256), X([[0] * 256])], 5),
      ADD("a", [X([[0]] * 256), X([[0] * 256])], 5), rules=["V-LIMIT-1", "R-WRITE-6"])
 
+# Found missing by cargo-mutants on arrays/ (docs/MUTANTS.md): each case
+# kills survivors in the size computation of the LimitExceeded rule. An
+# over-the-limit index carries one out-of-bounds value, so a mutant that
+# forgets the limit answers IndexError at once instead of building 2^24
+# elements; an under-the-limit write is where a mutant that counts too
+# many axes answers LimitExceeded.
+_I2_OOB = [[[0] * 256 + [5]]]
+case("lim-before-bounds-all-axes", "Over the limit with every axis indexed, the index arrays' out-of-bounds values are never looked at",
+     A("a", 1, 1, 1), I("r", "a", X(_I0), X(_I1), X(_I2_OOB)), SET("a", [X(_I0), X(_I1), X(_I2_OOB)], 5),
+     ADD("a", [X(_I0), X(_I1), X(_I2_OOB)], 5), rules=["V-LIMIT-1", "R-FANCY-4"])
+case("lim-ellipsis-axes-count", "The axes an ellipsis spans between two index arrays count towards the limit",
+     A("a", 1, 257, 1), I("r", "a", X([[0]] * 256), E, X([[0] * 255 + [5]])),
+     SET("a", [X([[0]] * 256), E, X([[0] * 255 + [5]])], 5), rules=["V-LIMIT-1", "R-INDEX-5"])
+case("lim-leading-ellipsis-within", "An ellipsis before the index arrays counts only the axes it spans: a write of 2 x 256 x 256 targets fits",
+     A("a", 2, 1, 257), SET("a", [E, X([[0]] * 256), X([[0] * 256])], 5), rules=["V-LIMIT-1", "R-WRITE-6"])
+case("lim-slices-multiply", "The lengths of the slices multiply: 64 x 64 x 4097 elements are over the limit",
+     A("a", 64, 64, 1), I("r", "a", FULL, FULL, X([0] * 4096 + [5])), SET("a", [FULL, FULL, X([0] * 4096 + [5])], 5),
+     rules=["V-LIMIT-1", "R-SLICE-1"])
+case("lim-slice-then-arrays-within", "A slice counts its own axis only: a write of 2 x 256 x 256 targets next to an axis of 200 fits",
+     A("a", 2, 1, 200), SET("a", [FULL, X([[0]] * 256), X([[0] * 256])], 5), rules=["V-LIMIT-1", "R-WRITE-6"])
+case("lim-mask-2d-too-many-indices", "A 2-d mask consumes two axes: with two index arrays more it is too many indices for a 2-d array",
+     A("a", 1, 1), I("r", "a", M([[t]]), X([0]), X([0])), SET("a", [M([[t]]), X([0]), X([0])], 5),
+     rules=["R-INDEX-6", "R-MASK-2"])
+case("lim-two-ellipses-with-array", "Two ellipses next to an index array are NumPy's IndexError, whatever the limit",
+     A("a", 2, 2), I("r", "a", E, E, X([0])), SET("a", [E, E, X([0])], 5), rules=["R-INDEX-5"])
+
 area("overlap", "shares-memory")
 case("share-reversed-second", "shares_memory with a reversed second array measures from its lowest address",
      A("a", 10), I("x", "a", S(0, 3)), I("y", "a", S(5, None, -1)), I("z", "a", S(6, 9)),

@@ -319,6 +319,9 @@ impl Merge {
             r.cases_run += s.cases;
             r.unsupported += s.unsupported;
             merge_counts(&mut r.by_kind, s.by_kind);
+            for (rule, n) in s.rules {
+                *r.rules.entry(rule).or_default() += n;
+            }
             r.generate_time += s.times.generate;
             r.expected_time += s.times.expected;
             r.got_time += s.times.got;

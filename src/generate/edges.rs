@@ -178,6 +178,10 @@ impl Gen<'_, '_, '_, '_> {
                 && a.shape()[..3].iter().all(|&d| d >= 1)
                 && a.size() <= 4096
                 && (!long || (a.shape()[2] >= 256 && a.writeable()))
+                // A one-element subspace cannot put the count over the
+                // limit: the read would fit the per-step limit, be built
+                // (2^23 elements) and only then fail the program budget.
+                && size(&a.shape()[2..]) >= 2
         });
         let (name, a) = match found {
             Some(f) => f,
@@ -208,7 +212,7 @@ impl Gen<'_, '_, '_, '_> {
             (pq.div_ceil(p), Some(data))
         } else {
             // p·q fits, p·q·sub (the subspace is axes 2 and on) does not.
-            let sub = size(&sh[2..]).max(2);
+            let sub = size(&sh[2..]);
             let pq = limit / sub + 1 + self.below(3);
             (pq.div_ceil(p), None)
         };
