@@ -616,9 +616,12 @@ impl Array {
 /// `_fix_unknown_dimension`: at most one negative (unknown) extent, inferred
 /// from the size; every mismatch is a ValueError.
 fn fix_unknown_dimension(shape: &[i64], size: usize) -> Result<Vec<usize>, Error> {
+    // NumPy's `convert_shape_to_string`: leading unknown extents are left
+    // out, later ones print as `newaxis`, and a 1-tuple keeps its comma.
     let mismatch = || {
         let dims: Vec<String> = shape
             .iter()
+            .skip_while(|&&d| d < 0)
             .map(|&d| {
                 if d < 0 {
                     "newaxis".to_string()
@@ -627,7 +630,11 @@ fn fix_unknown_dimension(shape: &[i64], size: usize) -> Result<Vec<usize>, Error
                 }
             })
             .collect();
-        let tail = if dims.len() == 1 { "," } else { "" };
+        let tail = if shape.len() == 1 && !dims.is_empty() {
+            ","
+        } else {
+            ""
+        };
         Error::value(format!(
             "cannot reshape array of size {size} into shape ({}{tail})",
             dims.join(",")
