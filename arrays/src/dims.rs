@@ -117,14 +117,6 @@ impl<'a, T: Copy + Default> IntoIterator for &'a Dims<T> {
     }
 }
 
-impl<T: Copy + Default + PartialEq> PartialEq for Dims<T> {
-    fn eq(&self, other: &Dims<T>) -> bool {
-        **self == **other
-    }
-}
-
-impl<T: Copy + Default + Eq> Eq for Dims<T> {}
-
 impl<T: Copy + Default + fmt::Debug> fmt::Debug for Dims<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         (**self).fmt(f)
@@ -147,6 +139,16 @@ mod tests {
         assert!(matches!(small, Dims::Inline { .. }));
         assert_eq!(&*small, &[3, -1]);
         assert_eq!(Dims::from(vec![1usize; 9]).len(), 9);
-        assert_eq!(Dims::<usize>::from_iter(0..3), Dims::from([0, 1, 2]));
+        assert_eq!(&*Dims::<usize>::from_iter(0..3), &[0, 1, 2]);
+    }
+
+    #[test]
+    fn debug_prints_the_axes_as_a_slice() {
+        // Array's Debug output shows its shape and strides this way.
+        assert_eq!(format!("{:?}", Dims::from([3usize, 4])), "[3, 4]");
+        assert_eq!(
+            format!("{:?}", Dims::from(vec![-1isize; 9])),
+            format!("{:?}", [-1; 9])
+        );
     }
 }

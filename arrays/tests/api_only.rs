@@ -113,3 +113,85 @@ fn error_messages_are_numpys() {
         )
     );
 }
+
+/// The messages that print shapes (NumPy's, for `a = np.arange(6).reshape(2,
+/// 3)`): a 1-tuple keeps its comma, others have none; `Display` is
+/// `Class: message`.
+#[test]
+fn shape_messages_are_numpys() {
+    use viewcheck_arrays::Value;
+    let a = Array::arange(&[2, 3], Order::C);
+    let check = |r: Result<(), viewcheck_arrays::Error>, class: &str, text: &str| {
+        let e = r.unwrap_err();
+        assert_eq!(e.to_string(), format!("{class}: {text}"));
+    };
+    let row = Index::Slice(None, Some(1), None);
+    let two = Array::arange(&[2], Order::C);
+    let two_by_two = Array::arange(&[2, 2], Order::C);
+    let rows = Index::Array {
+        shape: vec![2],
+        data: vec![0, 1],
+    };
+    // a[:1] = np.arange(2)
+    check(
+        a.assign(&[row.clone()], Value::Array(&two)),
+        "ValueError",
+        "could not broadcast input array from shape (2,) into shape (1,3)",
+    );
+    // np.broadcast_to(np.arange(3), (2,))
+    check(
+        Array::arange(&[3], Order::C).broadcast_to(&[2]).map(drop),
+        "ValueError",
+        "operands could not be broadcast together with remapped shapes \
+         [original->remapped]: (3,)  and requested shape (2,)",
+    );
+    // a[[0, 1], [0, 1, 2]]
+    let cols = Index::Array {
+        shape: vec![3],
+        data: vec![0, 1, 2],
+    };
+    check(
+        a.get(&[rows.clone(), cols]).map(drop),
+        "IndexError",
+        "shape mismatch: indexing arrays could not be broadcast together with shapes (2,) (3,) ",
+    );
+    // a[[0, 1]] = np.arange(4).reshape(2, 2)
+    check(
+        a.assign(&[rows], Value::Array(&two_by_two)),
+        "ValueError",
+        "shape mismatch: value array of shape (2,2) could not be broadcast to \
+         indexing result of shape (2,3)",
+    );
+    // a[:1] += np.arange(6).reshape(2, 3)
+    check(
+        a.add_assign(&[row], Value::Array(&a.copy(Order::C)))
+            .map(drop),
+        "ValueError",
+        "non-broadcastable output operand with shape (1,3) doesn't match the \
+         broadcast shape (2,3)",
+    );
+}
+
+/// Format 1 caps index arrays and masks at 32 axes; the crate takes them up
+/// to NumPy 2.x's 64 (`np.arange(1)[np.zeros([1] * 64, np.intp)]` has 64
+/// axes) and refuses 65 as converting such an array would.
+#[test]
+fn index_arrays_of_64_axes_and_not_65() {
+    let a = Array::arange(&[1], Order::C);
+    let of = |n: usize| Index::Array {
+        shape: vec![1; n],
+        data: vec![0],
+    };
+    assert_eq!(view(&a, &[of(64)]).ndim(), 64);
+    let e = a.get(&[of(65)]).map(drop).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "ValueError: maximum supported dimension for an ndarray is currently 64, found 65"
+    );
+    let mask = |n: usize| Index::Mask {
+        shape: vec![1; n],
+        data: vec![true],
+    };
+    let e = a.get(&[mask(65)]).map(drop).unwrap_err();
+    assert_eq!(e.kind.class_name(), "ValueError");
+}

@@ -1733,6 +1733,24 @@ case("lim-mask-2d-too-many-indices", "A 2-d mask consumes two axes: with two ind
 case("lim-two-ellipses-with-array", "Two ellipses next to an index array are NumPy's IndexError, whatever the limit",
      A("a", 2, 2), I("r", "a", E, E, X([0])), SET("a", [E, E, X([0])], 5), rules=["R-INDEX-5"])
 
+case("lim-int-then-arrays-within", "An integer counts its own axis only: a write of 256 x 256 targets next to an axis of 300 fits",
+     A("a", 2, 1, 300), SET("a", [0, X([[0]] * 256), X([[0] * 256])], 5), rules=["V-LIMIT-1", "R-WRITE-6"])
+case("lim-exactly-at-limit", "A write of exactly 2^24 targets is within the limit: its out-of-bounds value raises IndexError",
+     A("a", 1, 1, 1), SET("a", [X(_I0), X(_I1), X([[[0] * 255 + [5]]])], 5), rules=["V-LIMIT-1", "R-FANCY-4"])
+
+area("basic-indexing", "newaxis-ellipsis")
+case("index-items-128", "128 index items (an integer, 63 0-d booleans, 63 newaxis, an ellipsis) are allowed",
+     A("a", 3), I("b", "a", 0, *([M(True)] * 63), *([N] * 63), E), rules=["R-INDEX-10", "R-INDEX-9"])
+case("index-slice-newaxis-65-dims", "A slice keeps its axis: with 64 newaxis the result would have 65 dimensions, with 63 it has 64",
+     A("a", 2), I("b", "a", FULL, *([N] * 64)), I("c", "a", FULL, *([N] * 63)), rules=["R-INDEX-10", "R-INDEX-4"])
+case("index-mask-after-72-items", "A 2-d mask after 40 0-d booleans and 30 newaxis: 72 entries are within the caps",
+     A("a", 2, 2), I("b", "a", *([M(True)] * 40), *([N] * 30), M([[t, f], [f, t]])), rules=["R-INDEX-10", "R-MASK-2"])
+
+area("masks", "getitem")
+case("mask-after-ellipsis", "A mask after an ellipsis is checked against the axis after the ones the ellipsis spans",
+     A("a", 2, 3, 4), I("b", "a", E, M([t, f, t, f])), SET("a", [E, M([t, f, t, f])], 0),
+     I("c", "a", E, M([t, f, t])), rules=["R-MASK-2", "R-INDEX-5"])
+
 area("overlap", "shares-memory")
 case("share-reversed-second", "shares_memory with a reversed second array measures from its lowest address",
      A("a", 10), I("x", "a", S(0, 3)), I("y", "a", S(5, None, -1)), I("z", "a", S(6, 9)),
