@@ -134,7 +134,7 @@ fn shape_messages_are_numpys() {
     };
     // a[:1] = np.arange(2)
     check(
-        a.assign(&[row.clone()], Value::Array(&two)),
+        a.assign(std::slice::from_ref(&row), Value::Array(&two)),
         "ValueError",
         "could not broadcast input array from shape (2,) into shape (1,3)",
     );
