@@ -1751,6 +1751,11 @@ case("mask-after-ellipsis", "A mask after an ellipsis is checked against the axi
      A("a", 2, 3, 4), I("b", "a", E, M([t, f, t, f])), SET("a", [E, M([t, f, t, f])], 0),
      I("c", "a", E, M([t, f, t])), rules=["R-MASK-2", "R-INDEX-5"])
 
+area("writes", "basic")
+case("write-0d-value-into-0d", "A 0-d array written into a 0-d array, through an ellipsis and through an empty index",
+     A("z"), A("v"), ADD("v", [], 7), SET("z", [E], "v"), ADD("v", [], 1), SET("z", [], "v"), ADD("z", [E], "v"),
+     rules=["R-INDEX-7", "R-WRITE-1"])
+
 area("overlap", "shares-memory")
 case("share-reversed-second", "shares_memory with a reversed second array measures from its lowest address",
      A("a", 10), I("x", "a", S(0, 3)), I("y", "a", S(5, None, -1)), I("z", "a", S(6, 9)),
