@@ -39,6 +39,10 @@ fn flaky() -> String {
 
 #[test]
 fn a_crashing_and_hanging_implementation_is_run_to_the_end() {
+    // The one hang costs this much per run; the slowest corpus cases take
+    // about 2 s in the debug worker on a loaded machine, and a case that
+    // timed out in one run and not the next would change the counts.
+    const TIMEOUT: &str = "8";
     let dir = scratch("flaky");
     let report = dir.join("report");
     let o = viewcheck(&[
@@ -46,7 +50,7 @@ fn a_crashing_and_hanging_implementation_is_run_to_the_end() {
         "--impl",
         &flaky(),
         "--timeout",
-        "3",
+        TIMEOUT,
         "--report",
         report.to_str().unwrap(),
     ]);
@@ -86,7 +90,7 @@ fn a_crashing_and_hanging_implementation_is_run_to_the_end() {
         "--impl",
         &flaky(),
         "--timeout",
-        "3",
+        TIMEOUT,
         "--write-expectations",
         exp.to_str().unwrap(),
     ]);
@@ -102,7 +106,7 @@ fn a_crashing_and_hanging_implementation_is_run_to_the_end() {
         "--impl",
         &flaky(),
         "--timeout",
-        "3",
+        TIMEOUT,
         "--expectations",
         exp.to_str().unwrap(),
     ]);
