@@ -316,6 +316,29 @@ mod tests {
         }
     }
 
+    /// The address intersection at the edges of the range both arrays
+    /// reach (`np.shares_memory` on `a = np.arange(10)`): one common address
+    /// (`a[0:3]`, `a[2:5]`: True), a one-address range that only one of
+    /// them reaches (`a[0:3:2]`, `a[1:4:2]`: False), ranges that only touch
+    /// (`a[0:2]`, `a[2:4]`: False) and the reversed array against itself.
+    #[test]
+    fn the_intersection_fallback_at_the_edges_of_the_common_range() {
+        let a = Array::arange(&[10], Order::C);
+        for (x, y, shared) in [
+            (slice(&a, 0, 3, 1), slice(&a, 2, 5, 1), true),
+            (slice(&a, 0, 3, 2), slice(&a, 1, 4, 2), false),
+            (slice(&a, 0, 2, 1), slice(&a, 2, 4, 1), false),
+            (slice(&a, 9, -11, -1), a.clone(), true),
+            (slice(&a, 4, 5, 1), slice(&a, 0, 10, 4), true),
+        ] {
+            let exact = shares_memory_bounded(&x, &y, None) == Overlap::Yes;
+            assert_eq!(exact, shared, "{x:?} {y:?}");
+            assert_eq!(addresses_intersect(&x, &y), shared, "{x:?} {y:?}");
+            assert_eq!(addresses_intersect(&y, &x), shared, "{y:?} {x:?}");
+            assert_eq!(shares_memory_within(&x, &y, 0), shared);
+        }
+    }
+
     #[test]
     fn interleaved_slices_do_not_share() {
         let a = Array::arange(&[10], Order::C);
