@@ -320,7 +320,8 @@ mod tests {
     /// reach (`np.shares_memory` on `a = np.arange(10)`): one common address
     /// (`a[0:3]`, `a[2:5]`: True), a one-address range that only one of
     /// them reaches (`a[0:3:2]`, `a[1:4:2]`: False), ranges that only touch
-    /// (`a[0:2]`, `a[2:4]`: False) and the reversed array against itself.
+    /// (`a[0:2]`, `a[2:4]`: False), the reversed array against itself, and
+    /// `a[0:3:2]`, `a[1:3]` (True: address 2, the second of the range).
     #[test]
     fn the_intersection_fallback_at_the_edges_of_the_common_range() {
         let a = Array::arange(&[10], Order::C);
@@ -330,6 +331,8 @@ mod tests {
             (slice(&a, 0, 2, 1), slice(&a, 2, 4, 1), false),
             (slice(&a, 9, -11, -1), a.clone(), true),
             (slice(&a, 4, 5, 1), slice(&a, 0, 10, 4), true),
+            // The one common address is not the first of the range.
+            (slice(&a, 0, 3, 2), slice(&a, 1, 3, 1), true),
         ] {
             let exact = shares_memory_bounded(&x, &y, None) == Overlap::Yes;
             assert_eq!(exact, shared, "{x:?} {y:?}");
