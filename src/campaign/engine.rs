@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 
 use std::collections::BTreeMap;
 
-use super::{
-    count_outcomes, merge_counts, Config, Failure, FailureKind, OutcomeCounts, Progress, Report,
-};
+use super::{count_outcomes, Config, Failure, FailureKind, OutcomeCounts, Progress, Report};
 use crate::backend::{panic_message, Backend, BackendError};
 use crate::compare::{
     compare, first_divergent_step, guarded_run, silence_backend_panics, Difference, Level,
@@ -539,18 +537,8 @@ impl Tally {
             Event::Case { case, program } => self.current = Some((case, program)),
             Event::Got { .. } => {}
             Event::Batch(b) => {
-                let b = *b;
-                self.segments.push(b.clone());
-                self.report.cases_run += b.cases;
-                self.report.unsupported += b.unsupported;
-                merge_counts(&mut self.report.by_kind, b.by_kind);
-                for (r, n) in b.rules {
-                    *self.report.rules.entry(r).or_default() += n;
-                }
-                self.report.generate_time += b.times.generate;
-                self.report.expected_time += b.times.expected;
-                self.report.got_time += b.times.got;
-                self.report.shrink_time += b.times.shrink;
+                self.segments.push((*b).clone());
+                self.report.add_batch(*b);
                 self.current = None;
             }
             Event::Found(f) => {

@@ -441,6 +441,23 @@ impl Report {
     }
 }
 
+impl Report {
+    /// Adds a worker's batch of finished cases: every total a batch carries
+    /// (one place, so that no total is forgotten by one of the mergers).
+    pub(crate) fn add_batch(&mut self, b: Batch) {
+        self.cases_run += b.cases;
+        self.unsupported += b.unsupported;
+        merge_counts(&mut self.by_kind, b.by_kind);
+        for (rule, n) in b.rules {
+            *self.rules.entry(rule).or_default() += n;
+        }
+        self.generate_time += b.times.generate;
+        self.expected_time += b.times.expected;
+        self.got_time += b.times.got;
+        self.shrink_time += b.times.shrink;
+    }
+}
+
 /// Adds `more` to `by_kind`.
 fn merge_counts(
     by_kind: &mut BTreeMap<String, OutcomeCounts>,

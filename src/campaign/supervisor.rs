@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use super::wire::{parse_message, Job, Message};
 pub use super::worker::serve;
-use super::{merge_counts, Config, Event, FailureKind, Progress, Report, Tally};
+use super::{Config, Event, FailureKind, Progress, Report, Tally};
 use crate::compare::Difference;
 use crate::protocol::{StartError, WorkerCommand, MAX_MESSAGE_BYTES, START_TIMEOUT};
 use crate::supervise::{interrupted, Fault, Worker};
@@ -316,16 +316,7 @@ impl Merge {
         let cut = shared.cut();
         let r = &mut self.report;
         for s in t.segments.into_iter().filter(|s| s.through <= cut) {
-            r.cases_run += s.cases;
-            r.unsupported += s.unsupported;
-            merge_counts(&mut r.by_kind, s.by_kind);
-            for (rule, n) in s.rules {
-                *r.rules.entry(rule).or_default() += n;
-            }
-            r.generate_time += s.times.generate;
-            r.expected_time += s.times.expected;
-            r.got_time += s.times.got;
-            r.shrink_time += s.times.shrink;
+            r.add_batch(s);
         }
         r.restarts += restarts.iter().filter(|&&c| c <= cut).count() as u64;
         for f in t.report.failures {
