@@ -238,6 +238,9 @@ case("slice-empty-forward", "An empty slice keeps offset 0 and stride 1",
      A("a", 10), I("b", "a", S(7, 3)), rules=["R-SLICE-2", "R-FLAGS-2"])
 case("slice-empty-same", "start == stop with a step gives an empty slice with stride 1",
      A("a", 10), I("b", "a", S(5, 5, 3)), rules=["R-SLICE-2"])
+case("slice-empty-same-negative-step", "start == stop with a negative step of -2 or less gives an empty slice",
+     A("a", 4), I("b", "a", S(1, 1, -2)), I("c", "a", S(-1, 3, -3)), I("d", "a", S(9, 3, -2)),
+     rules=["R-SLICE-2"])
 case("slice-empty-neg", "A negative step that cannot start gives an empty slice",
      A("a", 10), I("b", "a", S(-20, 10, -1)), rules=["R-SLICE-2"])
 case("slice-empty-of-reversed", "An empty slice of a reversed view keeps that view's offset and stride",
@@ -322,6 +325,9 @@ case("rs-same-shape-transposed", "A same-shape reshape of a transpose is a view 
 area("reshape", "nocopy")
 case("rs-nocopy-strided", "A uniformly strided 1-d view splits into a strided 2-d view",
      A("a", 24), I("s", "a", S(None, None, 2)), R("b", "s", [3, 4]), rules=["R-RESHAPE-5"])
+case("rs-nocopy-f-order-merge", "An F-order reshape merges the uniformly strided F axes of a sliced F array into a view",
+     A("a", 3, 2, 4, order="F"), I("s", "a", FULL, FULL, S(None, None, 2)), R("b", "s", [6, 2], order="F"),
+     R("c", "s", [3, 4], order="F"), rules=["R-RESHAPE-5"])
 case("rs-nocopy-strided-back", "Merging that 2-d view back is a view with stride 2",
      A("a", 24), I("s", "a", S(None, None, 2)), R("b", "s", [3, 4]), R("c", "b", [-1]), rules=["R-RESHAPE-5"])
 case("rs-nocopy-reversed-split", "Merging the inner axes under a reversed outer axis is a view",
@@ -1585,6 +1591,9 @@ case("wrap-diagonal-sum", "A diagonal adds two wrapped strides with wrap-around 
      A("a", 4, 3), I("b", "a", S(None, None, BIGSTEP), S(None, None, BIGSTEP)),
      I("c", "b", S(None, None, BIGSTEP), S(None, None, BIGSTEP)), DG("d", "c"), DG("e", "c", 0, 1, 0),
      rules=["R-STRIDE-6", "R-DIAG-1"])
+case("wrap-diagonal-offset-moves-start", "A diagonal offset as long as a wrapped-stride axis moves the start by that stride, wrapped",
+     A("a", 2, 4), I("b", "a", FULL, S(None, None, -BIGSTEP)), I("c", "b", FULL, S(None, None, 2**28)),
+     DG("d", "c", 1, 0, 1), DG("e", "c", 1, 1, 0), rules=["R-STRIDE-6", "R-DIAG-1"])
 
 # --------------------------------------------------------------------------
 # Behaviour that changed between supported NumPy releases, found by
@@ -1679,6 +1688,9 @@ area("copy-asarray", "copy")
 case("copy-k-fortran-len1", "A K copy of an F-contiguous array keeps F strides, even on a length-1 axis",
      A("a", 3, 1, 4, order="F"), CP("c", "a", "K"), T("t", "a"), CP("d", "t", "K"),
      rules=["R-STRIDE-3", "R-FLAGS-1"])
+case("copy-k-c-and-f-contiguous", "A K copy of an array both C- and F-contiguous takes C strides",
+     A("a", 1, 3), CP("c", "a", "K"), A("b", 3, 1), CP("d", "b", "K"), A("z", 0, 3), CP("e", "z", "K"),
+     rules=["R-STRIDE-3", "R-COPY-1"])
 
 area("basic-indexing", "newaxis-ellipsis")
 case("index-items-71", "71 index items (0-d booleans, newaxis, an ellipsis) are within the 128-item limit",
