@@ -439,9 +439,7 @@ impl Report {
         }
         out
     }
-}
 
-impl Report {
     /// Adds a worker's batch of finished cases: every total a batch carries
     /// (one place, so that no total is forgotten by one of the mergers).
     pub(crate) fn add_batch(&mut self, b: Batch) {
